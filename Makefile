@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DISTS := pyproject.toml plugins/payments/allowance/pyproject.toml themes/default/pyproject.toml
+export COMMISSARY_DATABASE_URL ?= sqlite:///var/commissary.sqlite
+
+.PHONY: install run test test-postgres lint bench clean
+
+$(STAMP): $(DISTS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]' -e plugins/payments/allowance -e themes/default
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install everything into .venv, migrate, load the demo portal, serve on :8000
+run: $(STAMP)
+	$(BIN)/commissary db upgrade
+	$(BIN)/commissary demo --skip-existing
+	COMMISSARY_DEFAULT_TENANT=acme $(BIN)/commissary serve --host 127.0.0.1 --port 8000
+
+## test: the whole suite on SQLite (set COMMISSARY_TEST_DATABASE_URL for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-postgres: $(STAMP)
+	COMMISSARY_TEST_DATABASE_URL=$${COMMISSARY_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/orders.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

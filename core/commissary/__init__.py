@@ -1,0 +1,97 @@
+"""Commissary: a plugin-based framework for B2B ordering portals.
+
+What this package exports is the public plugin API: first-party plugins import nothing
+else from the core, so the boundary stays honest. See ``docs/plugins.md``.
+"""
+
+from commissary.context import Context
+from commissary.db import Base, TenantScoped, utcnow
+from commissary.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InsufficientFunds,
+    Invalid,
+    NotFound,
+)
+from commissary.hookspecs import hookimpl
+from commissary.hooktypes import (
+    ApprovalRequirement,
+    DraftLine,
+    MenuLink,
+    MigrationSource,
+    OrderDraft,
+    PluginRoutes,
+    PluginSettings,
+    PriceQuote,
+    Problem,
+    Theme,
+)
+from commissary.identity.models import Location, Role, User
+from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
+from commissary.idempotency import check_key as check_idempotency_key
+from commissary.jobs.outbox import emit as emit_event
+from commissary.money import POINTS, Money
+from commissary.payments.base import (
+    AuthorizeRequest,
+    PaymentMethod,
+    PaymentRef,
+    PaymentResult,
+    ResultState,
+)
+from commissary.web.deps import (
+    AnonPageCtx,
+    ApiCtx,
+    PageCtx,
+    api_requires,
+    page_requires,
+)
+from commissary.web.rendering import redirect, render
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "POINTS",
+    "AnonPageCtx",
+    "ApiCtx",
+    "ApprovalRequirement",
+    "AuthorizeRequest",
+    "Base",
+    "Conflict",
+    "Context",
+    "DomainError",
+    "DraftLine",
+    "Forbidden",
+    "InsufficientFunds",
+    "Invalid",
+    "Location",
+    "MenuLink",
+    "MigrationSource",
+    "Money",
+    "NotFound",
+    "OrderDraft",
+    "PageCtx",
+    "PaymentMethod",
+    "PaymentRef",
+    "PaymentResult",
+    "Permission",
+    "PluginRoutes",
+    "PluginSettings",
+    "PriceQuote",
+    "Problem",
+    "ResultState",
+    "Role",
+    "TenantScoped",
+    "Theme",
+    "User",
+    "acts_tenant_wide",
+    "api_requires",
+    "check_idempotency_key",
+    "emit_event",
+    "has_permission",
+    "hookimpl",
+    "page_requires",
+    "redirect",
+    "render",
+    "utcnow",
+]

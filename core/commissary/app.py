@@ -1,0 +1,166 @@
+"""The application factory: one plugin host, one database, every router."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from commissary.approvals import api as approvals_api
+from commissary.approvals import pages as approvals_pages
+from commissary.catalog import api as catalog_api
+from commissary.catalog import pages as catalog_pages
+from commissary.db import Database
+from commissary.identity import admin_pages as tenant_admin_pages
+from commissary.identity import api as identity_api
+from commissary.identity import pages as identity_pages
+from commissary.jobs.outbox import InProcessWorker
+from commissary.orders import api as orders_api
+from commissary.orders import pages as orders_pages
+from commissary.plugins import PluginHost
+from commissary.settings import Settings, get_settings
+from commissary.tenants import pages as operator_pages
+from commissary.tenants.models import Tenant
+from commissary.web import errors
+from commissary.web.csrf import verify_csrf
+from commissary.web.deps import plugin_enabled
+from commissary.web.rendering import build_environment, static_dirs
+
+API_PREFIX = "/t/{tenant_slug}/api/v1"
+PAGE_PREFIX = "/t/{tenant_slug}"
+UNROUTED = ("/t/", "/admin", "/static/", "/docs", "/redoc", "/openapi.json", "/healthz")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class TenantHostMiddleware:
+    """Serves a tenant at its own host name by mapping ``/x`` to ``/t/<slug>/x``, and sets
+    the security headers on every response."""
+
+    def __init__(self, app: ASGIApp, db: Database, ttl: float = 30.0) -> None:
+        self.app, self.db, self.ttl = app, db, ttl
+        self._hosts: dict[str, str | None] = {}
+        self._loaded = 0.0
+
+    def _slug_for(self, host: str) -> str | None:
+        if time.monotonic() - self._loaded > self.ttl:
+            with self.db.session() as session:
+                rows = session.execute(select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None)))
+                self._hosts = {h: s for h, s in rows.tuples()}
+            self._loaded = time.monotonic()
+        return self._hosts.get(host)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if not path.startswith(UNROUTED):
+                host = _host_of(scope)
+                slug = self._slug_for(host) if host else None
+                if slug:
+                    scope = {**scope, "path": f"/t/{slug}{path}", "raw_path": None}
+
+            async def send_with_headers(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    names = {name for name, _ in headers}
+                    headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send)
+
+
+def _host_of(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            return str(value.decode("latin-1").split(":")[0].lower())
+    return ""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugins: Iterable[tuple[str, object]] = (),
+    database: Database | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or Database(settings.database_url)
+    host = PluginHost(
+        plugins, load_entrypoints=settings.load_entrypoints, blocked=settings.disabled_plugins
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = InProcessWorker(db, host) if settings.inprocess_worker else None
+        if worker:
+            worker.start()
+        yield
+        if worker:
+            worker.stop()
+
+    app = FastAPI(
+        title="Commissary",
+        version="0.1.0",
+        summary="B2B ordering portal: every tenant's REST API lives under /t/{tenant_slug}/api/v1.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.host = host
+    app.state.templates = build_environment(host)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (identity_api, catalog_api, orders_api, approvals_api):
+        api.include_router(module.router)
+    pages = APIRouter(prefix=PAGE_PREFIX, dependencies=[Depends(verify_csrf)])
+    for module in (
+        identity_pages,
+        catalog_pages,
+        orders_pages,
+        approvals_pages,
+        tenant_admin_pages,
+    ):
+        pages.include_router(module.router)
+    for name, routes in host.routes:
+        enabled = [Depends(plugin_enabled(name))]
+        if routes.api is not None:
+            api.include_router(routes.api, dependencies=enabled)
+        if routes.pages is not None:
+            pages.include_router(routes.pages, dependencies=enabled)
+    app.include_router(api)
+    app.include_router(pages)
+    app.include_router(operator_pages.router, dependencies=[Depends(verify_csrf)])
+
+    for theme_name, folder in static_dirs(host):
+        app.mount(f"/static/{theme_name}", StaticFiles(directory=folder), name=f"static-{theme_name}")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        home = f"/t/{settings.default_tenant}/" if settings.default_tenant else "/admin/"
+        return RedirectResponse(home, status_code=307)
+
+    errors.install(app)
+    app.add_middleware(TenantHostMiddleware, db=db)
+    return app

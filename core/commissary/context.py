@@ -1,0 +1,36 @@
+"""The per-request context handed to services and to per-request hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy.orm import Session
+
+from commissary.db import utcnow
+
+if TYPE_CHECKING:
+    from commissary.identity.models import User
+    from commissary.plugins import PluginSettings, TenantHooks
+    from commissary.tenants.models import Tenant
+
+S = TypeVar("S", bound="PluginSettings")
+
+
+@dataclass
+class Context:
+    """Who acts, for which tenant, in which transaction, with which plugins enabled.
+
+    Services take it explicitly: no thread-local or global request state anywhere.
+    """
+
+    tenant: Tenant
+    session: Session
+    hooks: TenantHooks
+    actor: User | None = None
+    now: datetime = field(default_factory=utcnow)
+
+    def settings(self, model: type[S]) -> S:
+        """This tenant's validated settings for the plugin that declared ``model``."""
+        return self.hooks.settings(model)

@@ -1,0 +1,157 @@
+"""Engine, sessions and automatic tenant scoping.
+
+Every model that mixes in :class:`TenantScoped` is filtered by the session's tenant on
+every ORM SELECT, UPDATE and DELETE, so a route that forgets a ``WHERE tenant_id`` still
+cannot see another tenant's rows: a foreign id simply is not found (404).
+
+SQLite write transactions start with ``BEGIN IMMEDIATE`` (asked for with
+``write=True``) so that concurrent writers queue on the database lock instead of failing
+late with "database is locked" on upgrade from a read lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, ForeignKey, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use commissary.db.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class TenantScoped:
+    """Mixin for rows that belong to one tenant; see the module docstring."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    tenant_id = state.session.info.get("tenant_id")
+    if tenant_id is None or state.is_column_load or state.is_relationship_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+            track_closure_variables=False,
+        )
+    )
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    if parsed.drivername == "postgresql":
+        url = str(parsed.set(drivername="postgresql+psycopg"))
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+class Database:
+    """One engine plus a session factory; kept on the app, never module-global."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._factory, "do_orm_execute", _add_tenant_criteria)
+
+    def session(self, tenant_id: int | None = None, *, write: bool = False) -> Session:
+        session = self._factory()
+        session.info["tenant_id"] = tenant_id
+        if write and self.is_sqlite:
+            session.connection(execution_options={"sqlite_immediate": True})
+        return session
+
+    @contextmanager
+    def transaction(self, tenant_id: int | None = None) -> Iterator[Session]:
+        """A write transaction that commits on success and rolls back on error."""
+        session = self.session(tenant_id, write=True)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,199 @@
+"""The hook catalogue: every hook a Commissary plugin can implement.
+
+Three kinds, and the name says which:
+
+* ``register_*`` — called once at start-up; return provider classes or specs.
+* pipelines and decisions — called per request with ``ctx``; ``validate_*`` and
+  ``*_requirements`` collect a list from every plugin, ``resolve_*`` stop at the first
+  non-``None`` answer (``firstresult``). They return values and never write.
+* events ``on_*`` — delivered after commit through the outbox by the worker; a failure
+  is retried and never reaches the request that caused it.
+
+Only plugins enabled for the tenant take part in per-request hooks and events. An
+implementation may accept a subset of the arguments; arguments are only ever added.
+Every hook has a reference entry in ``docs/hooks.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from commissary.catalog.models import Sku
+    from commissary.context import Context
+    from commissary.hooktypes import (
+        ApprovalRequirement,
+        MenuLink,
+        MigrationSource,
+        OrderDraft,
+        PluginRoutes,
+        PluginSettings,
+        PriceQuote,
+        Problem,
+        Theme,
+    )
+    from commissary.payments.base import PaymentMethod
+
+PROJECT = "commissary"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------------------
+# Registration: called once at start-up
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_settings_model() -> type[PluginSettings] | None:
+    """Declare the pydantic model of this plugin's per-tenant settings.
+
+    Called once at start-up. The core attributes the model to the plugin that returned it,
+    validates every tenant's stored settings with it on save (invalid settings are never
+    stored), renders the settings form from it and redacts its ``SecretStr`` fields.
+
+    :return: a :class:`~commissary.PluginSettings` subclass, or ``None``.
+    """
+
+
+@hookspec
+def register_migrations() -> MigrationSource | None:
+    """Declare the Alembic revisions for this plugin's own tables.
+
+    Called by ``commissary db upgrade`` and Alembic's ``env.py``. Sources of every
+    *installed* plugin are used, enabled or not, so applied revisions always resolve.
+    The first revision uses ``branch_labels=(source.branch_label,)`` and
+    ``depends_on`` the core revision it needs.
+
+    :return: a :class:`~commissary.MigrationSource`, or ``None``.
+    """
+
+
+@hookspec
+def register_payment_methods() -> list[type[PaymentMethod]]:
+    """Offer ways to pay (points allowance, purchase order, card ...).
+
+    Called once at start-up. A method is listed at checkout only for tenants where the
+    plugin that registered it is enabled.
+
+    :return: a list of :class:`~commissary.PaymentMethod` subclasses.
+    """
+
+
+@hookspec
+def register_routes() -> PluginRoutes | None:
+    """Add API routes and pages under every tenant.
+
+    Called once at start-up. ``routes.api`` is mounted at ``/t/<slug>/api/v1`` and
+    ``routes.pages`` at ``/t/<slug>``; both answer 404 for tenants where the plugin is not
+    enabled. Use the dependency aliases from :mod:`commissary` (``CtxDep``, ``ActorDep`` ...).
+
+    :return: a :class:`~commissary.PluginRoutes`, or ``None``.
+    """
+
+
+@hookspec
+def register_template_dirs() -> list[str]:
+    """Add folders of Jinja2 templates (for a plugin's pages).
+
+    Called once at start-up. Plugin folders are searched before the theme, so name
+    templates under a folder of the plugin's own (``allowance/wallet.html``).
+
+    :return: a list of folder paths.
+    """
+
+
+@hookspec
+def register_themes() -> list[Theme]:
+    """Offer themes: a templates folder, a static folder and an optional parent theme.
+
+    Called once at start-up. A theme's templates override its parent's by name.
+
+    :return: a list of :class:`~commissary.Theme`.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Per request: pipelines and decisions (return values, never write)
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def menu_links(ctx: Context) -> list[MenuLink]:
+    """Add links to the portal's navigation for the current user.
+
+    Called on every page render. ``ctx.actor`` is the signed-in user; return only links
+    they may follow.
+
+    :return: a list of :class:`~commissary.MenuLink`.
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_unit_price(ctx: Context, sku: Sku, quantity: int) -> PriceQuote | None:
+    """Decide the unit price in points of ``quantity`` of ``sku`` for ``ctx.actor``.
+
+    Called for every cart line and at submission. **firstresult**: the first plugin that
+    returns a quote wins; return ``None`` to pass. The core's list-price resolver is
+    registered ``trylast``, so any plugin answer overrides it.
+
+    :return: a :class:`~commissary.PriceQuote`, or ``None``.
+    """
+
+
+@hookspec
+def validate_order(ctx: Context, draft: OrderDraft) -> list[Problem]:
+    """Refuse an order before it is written.
+
+    Called at submission, after pricing and before stock and payment. Any problem from
+    any plugin blocks the submission; its message is shown to the buyer and nothing
+    changes.
+
+    :return: a list of :class:`~commissary.Problem` (empty to accept).
+    """
+
+
+@hookspec
+def approval_requirements(ctx: Context, draft: OrderDraft) -> list[ApprovalRequirement]:
+    """Say which approvals an order needs.
+
+    Called at submission for every enabled plugin. The order waits for approval when any
+    requirement is returned, and is approved at once when none is. The core's built-in
+    rule ("above N points needs the location manager") is itself an implementation.
+
+    :return: a list of :class:`~commissary.ApprovalRequirement` (empty: nothing needed).
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Events: delivered after commit through the outbox, retried on failure
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_order_submitted(ctx: Context, event: dict[str, Any]) -> None:
+    """An order was submitted.
+
+    Delivered by the worker after the order committed. ``event`` holds ``order_id``,
+    ``buyer_id``, ``status`` and ``total_points``. ``ctx.actor`` is ``None``. Raise to
+    have the event retried with backoff.
+    """
+
+
+@hookspec
+def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
+    """An approver decided some or all lines of an order.
+
+    ``event`` holds ``order_id``, ``status``, ``approver_id`` and ``lines``: a list of
+    ``{"line_id", "status", "reason"}`` for the lines decided now.
+    """
+
+
+@hookspec
+def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
+    """A manager granted points to a user.
+
+    ``event`` holds ``user_id``, ``points``, ``reason`` and ``granted_by``.
+    """

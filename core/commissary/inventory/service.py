@@ -1,0 +1,93 @@
+"""Stock reservations as single conditional statements: never oversold, even on SQLite.
+
+One UPDATE reserves every line of an order at once; if fewer rows come back than lines
+were asked for, some SKU is short and the caller rolls the whole transaction back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from commissary.catalog.models import Sku
+from commissary.errors import InsufficientStock
+from commissary.inventory.models import StockLevel
+
+
+def _by_sku(quantities: Mapping[int, int]) -> case[int]:
+    return case(quantities, value=StockLevel.sku_id)  # type: ignore[arg-type]
+
+
+def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> None:
+    """Reserve ``quantities`` (sku id → units) or raise InsufficientStock, changing nothing
+    that the caller's rollback will not undo."""
+    if not quantities:
+        return
+    wanted = _by_sku(quantities)
+    reserved = session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            StockLevel.sku_id.in_(list(quantities)),
+            StockLevel.on_hand - StockLevel.reserved >= wanted,
+        )
+        .values(reserved=StockLevel.reserved + wanted)
+        .returning(StockLevel.sku_id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    short = set(quantities) - set(reserved)
+    if short:
+        raise InsufficientStock(
+            "not enough stock for " + ", ".join(_describe_short(session, tenant_id, short)),
+            sku_ids=sorted(short),
+        )
+
+
+def _describe_short(session: Session, tenant_id: int, sku_ids: set[int]) -> list[str]:
+    rows = session.execute(
+        select(Sku.code, StockLevel.on_hand - StockLevel.reserved)
+        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
+        .where(Sku.tenant_id == tenant_id, Sku.id.in_(sku_ids))
+        .order_by(Sku.code)
+    ).all()
+    return [f"{code} (only {max(available or 0, 0)} available)" for code, available in rows]
+
+
+def release(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> None:
+    """Give reserved units back (rejected or cancelled lines)."""
+    if not quantities:
+        return
+    returned = _by_sku(quantities)
+    done = session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.tenant_id == tenant_id,
+            StockLevel.sku_id.in_(list(quantities)),
+            StockLevel.reserved >= returned,
+        )
+        .values(reserved=StockLevel.reserved - returned)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != len(quantities):  # type: ignore[attr-defined]
+        raise RuntimeError("stock release touched fewer rows than asked: reservations drifted")
+
+
+def set_on_hand(session: Session, tenant_id: int, sku_id: int, on_hand: int) -> None:
+    level = session.get(StockLevel, sku_id)
+    if level is None:
+        session.add(StockLevel(tenant_id=tenant_id, sku_id=sku_id, on_hand=on_hand, reserved=0))
+    else:
+        level.on_hand = on_hand
+    session.flush()
+
+
+def available(session: Session, sku_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(StockLevel.sku_id, StockLevel.on_hand - StockLevel.reserved).where(
+            StockLevel.sku_id.in_(sku_ids)
+        )
+    ).all()
+    found = {sku_id: int(avail) for sku_id, avail in rows}
+    return {sku_id: found.get(sku_id, 0) for sku_id in sku_ids}

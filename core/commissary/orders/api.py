@@ -1,0 +1,113 @@
+"""Cart, checkout and order REST routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from commissary import idempotency
+from commissary.context import Context
+from commissary.errors import Invalid
+from commissary.identity.permissions import Permission
+from commissary.orders import service
+from commissary.orders.schemas import (
+    CartLineCreate,
+    CartLinePublic,
+    CartLineUpdate,
+    CartPublic,
+    CheckoutRequest,
+    OrderEventPublic,
+    OrderPublic,
+    OrderSummary,
+    summary,
+)
+from commissary.payments.service import points_balance
+from commissary.web.deps import api_requires
+
+router = APIRouter(tags=["orders"])
+BuyerCtx = Annotated[Context, Depends(api_requires(Permission.ORDER_PLACE))]
+
+
+def _cart(ctx: Context) -> CartPublic:
+    lines = service.priced_cart(ctx)
+    return CartPublic(
+        lines=[CartLinePublic.of(x) for x in lines],
+        total_points=sum(x.line_points for x in lines),
+        balance_points=points_balance(ctx),
+    )
+
+
+@router.get("/cart", response_model=CartPublic)
+def get_cart(ctx: BuyerCtx) -> CartPublic:
+    return _cart(ctx)
+
+
+@router.post("/cart/lines", response_model=CartPublic, status_code=201)
+def add_line(ctx: BuyerCtx, body: CartLineCreate) -> CartPublic:
+    service.add_to_cart(ctx, body.sku_id, body.quantity)
+    return _cart(ctx)
+
+
+@router.patch("/cart/lines/{line_id}", response_model=CartPublic)
+def update_line(ctx: BuyerCtx, line_id: int, body: CartLineUpdate) -> CartPublic:
+    service.set_quantity(ctx, line_id, body.quantity)
+    return _cart(ctx)
+
+
+@router.delete("/cart/lines/{line_id}", status_code=204)
+def delete_line(ctx: BuyerCtx, line_id: int) -> Response:
+    service.remove_line(ctx, line_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/checkout",
+    response_model=OrderPublic,
+    status_code=201,
+    responses={200: {"description": "a replay of an earlier request with the same key"}},
+)
+def checkout(
+    ctx: BuyerCtx,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key")],
+    body: CheckoutRequest | None = None,
+) -> JSONResponse:
+    """Submit the cart as an order. Retrying with the same ``Idempotency-Key`` returns the
+    same order (status 200) and never creates a second one."""
+    key = idempotency.check_key(idempotency_key)
+    print_ = idempotency.fingerprint((body or CheckoutRequest()).model_dump())
+    try:
+        order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
+        ctx.session.flush()
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its order.
+        ctx.session.rollback()
+        order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
+        if not replayed:
+            raise Invalid("could not store the order; retry with the same key") from None
+    order = service.order_for(ctx, order_id)
+    return JSONResponse(
+        OrderPublic.of(order).model_dump(mode="json"), status_code=200 if replayed else 201
+    )
+
+
+@router.get("/orders", response_model=list[OrderSummary])
+def list_orders(
+    ctx: BuyerCtx,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[OrderSummary]:
+    return [summary(o) for o in service.my_orders(ctx, limit=limit, offset=offset)]
+
+
+@router.get("/orders/{order_id}", response_model=OrderPublic)
+def get_order(ctx: BuyerCtx, order_id: int) -> OrderPublic:
+    return OrderPublic.of(service.order_for(ctx, order_id))
+
+
+@router.get("/orders/{order_id}/history", response_model=list[OrderEventPublic])
+def order_history(ctx: BuyerCtx, order_id: int) -> list[OrderEventPublic]:
+    service.order_for(ctx, order_id)
+    return [OrderEventPublic.of(e) for e in service.history(ctx, order_id)]

@@ -1,0 +1,280 @@
+"""The cart and order submission: the transaction that must never oversell or overspend.
+
+Submission writes the order, reserves stock, holds (or takes) the points, records the
+history and the outbox event, and stores the idempotency reply, all in one transaction:
+either all of it happens or none of it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import selectinload
+
+from commissary import idempotency
+from commissary.catalog.models import Product, Sku
+from commissary.context import Context
+from commissary.errors import Invalid, NotFound
+from commissary.hooktypes import DraftLine, OrderDraft
+from commissary.identity.models import Location
+from commissary.inventory import service as inventory
+from commissary.jobs.outbox import emit
+from commissary.orders.models import CartLine, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
+from commissary.payments import service as payments
+
+MAX_LINE_QUANTITY = 10_000
+MAX_CART_LINES = 500
+
+
+@dataclass(frozen=True)
+class PricedCartLine:
+    line: CartLine
+    sku: Sku
+    product: Product
+    unit_points: int
+    price_source: str
+
+    @property
+    def line_points(self) -> int:
+        return self.unit_points * self.line.quantity
+
+
+def _buyer_id(ctx: Context) -> int:
+    if ctx.actor is None:
+        raise Invalid("sign in to use a cart")
+    return ctx.actor.id
+
+
+def _check_quantity(quantity: int) -> None:
+    if quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise Invalid(f"quantity must be between 1 and {MAX_LINE_QUANTITY:,}")
+
+
+def _orderable_sku(ctx: Context, sku_id: int) -> Sku:
+    sku = ctx.session.scalar(
+        select(Sku).join(Product).where(Sku.id == sku_id, Sku.is_active, Product.is_active)
+    )
+    if sku is None:
+        raise NotFound("no such item")
+    return sku
+
+
+def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> CartLine:
+    """Add units of a SKU; adding one already in the cart raises its quantity."""
+    _check_quantity(quantity)
+    buyer = _buyer_id(ctx)
+    _orderable_sku(ctx, sku_id)
+    line = ctx.session.scalar(
+        select(CartLine).where(CartLine.user_id == buyer, CartLine.sku_id == sku_id)
+    )
+    if line is None:
+        count = len(ctx.session.scalars(select(CartLine.id).where(CartLine.user_id == buyer)).all())
+        if count >= MAX_CART_LINES:
+            raise Invalid(f"a cart holds at most {MAX_CART_LINES} lines")
+        line = CartLine(tenant_id=ctx.tenant.id, user_id=buyer, sku_id=sku_id, quantity=quantity)
+        ctx.session.add(line)
+    else:
+        _check_quantity(line.quantity + quantity)
+        line.quantity += quantity
+    ctx.session.flush()
+    return line
+
+
+def _own_line(ctx: Context, line_id: int) -> CartLine:
+    line = ctx.session.scalar(
+        select(CartLine).where(CartLine.id == line_id, CartLine.user_id == _buyer_id(ctx))
+    )
+    if line is None:
+        raise NotFound("no such cart line")
+    return line
+
+
+def set_quantity(ctx: Context, line_id: int, quantity: int) -> CartLine:
+    _check_quantity(quantity)
+    line = _own_line(ctx, line_id)
+    line.quantity = quantity
+    ctx.session.flush()
+    return line
+
+
+def remove_line(ctx: Context, line_id: int) -> None:
+    ctx.session.delete(_own_line(ctx, line_id))
+    ctx.session.flush()
+
+
+def priced_cart(ctx: Context) -> list[PricedCartLine]:
+    """The buyer's cart with each line priced through ``resolve_unit_price``."""
+    rows = ctx.session.execute(
+        select(CartLine, Sku, Product)
+        .join(Sku, Sku.id == CartLine.sku_id)
+        .join(Product, Product.id == Sku.product_id)
+        .where(CartLine.user_id == _buyer_id(ctx))
+        .order_by(CartLine.id)
+    ).all()
+    priced = []
+    for line, sku, product in rows:
+        quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=line.quantity)
+        priced.append(PricedCartLine(line, sku, product, quote.unit_points, quote.source))
+    return priced
+
+
+def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[int, bool]:
+    """Turn the cart into an order. Returns ``(order_id, replayed)``.
+
+    A repeated key with the same request returns the first order (``replayed``) and
+    changes nothing; the caller commits.
+    """
+    buyer = ctx.actor
+    if buyer is None:
+        raise Invalid("sign in to order")
+    stored = idempotency.lookup(
+        ctx.session, ctx.tenant.id, buyer.id, idempotency_key, request_print
+    )
+    if stored is not None:
+        return int(stored.response["order_id"]), True
+    cart = priced_cart(ctx)
+    if not cart:
+        raise Invalid("your cart is empty")
+    for item in cart:
+        if not (item.sku.is_active and item.product.is_active):
+            raise Invalid(f"{item.sku.code} is no longer available; remove it from your cart")
+    if buyer.location_id is None:
+        raise Invalid("you have no location to ship to; ask your manager to assign one")
+    draft = OrderDraft(
+        buyer_id=buyer.id,
+        location_id=buyer.location_id,
+        lines=tuple(
+            DraftLine(
+                sku_id=i.sku.id,
+                sku_code=i.sku.code,
+                product_id=i.product.id,
+                category_id=i.product.category_id,
+                quantity=i.line.quantity,
+                unit_points=i.unit_points,
+                line_points=i.line_points,
+            )
+            for i in cart
+        ),
+    )
+    problems = [p for result in ctx.hooks.validate_order(ctx=ctx, draft=draft) for p in result]
+    if problems:
+        raise Invalid("; ".join(p.message for p in problems), problems=[p.code for p in problems])
+    requirements = [
+        r for result in ctx.hooks.approval_requirements(ctx=ctx, draft=draft) for r in result
+    ]
+    needs_approval = bool(requirements)
+
+    inventory.reserve(ctx.session, ctx.tenant.id, {i.sku.id: i.line.quantity for i in cart})
+    order = Order(
+        tenant_id=ctx.tenant.id,
+        user_id=buyer.id,
+        location_id=buyer.location_id,
+        status=OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
+        total_points=draft.total_points,
+        approval=[
+            {"rule": r.rule, "approver": r.approver, "reason": r.reason, **r.detail}
+            for r in requirements
+        ],
+        ship_to=_ship_to(buyer.location_id),
+        submitted_at=ctx.now,
+        decided_at=None if needs_approval else ctx.now,
+    )
+    ctx.session.add(order)
+    ctx.session.flush()
+    line_status = LineStatus.PENDING if needs_approval else LineStatus.APPROVED
+    ctx.session.execute(
+        insert(OrderLine),
+        [
+            {
+                "tenant_id": ctx.tenant.id,
+                "order_id": order.id,
+                "sku_id": i.sku.id,
+                "sku_code": i.sku.code,
+                "description": f"{i.product.name} — {i.sku.label}",
+                "quantity": i.line.quantity,
+                "unit_points": i.unit_points,
+                "line_points": i.line_points,
+                "price_source": i.price_source,
+                "status": line_status,
+                "decided_at": None if needs_approval else ctx.now,
+            }
+            for i in cart
+        ],
+    )
+    payments.authorize_points(
+        ctx, order.id, buyer.id, draft.total_points, capture=not needs_approval
+    )
+    ctx.session.add(
+        OrderEvent(
+            tenant_id=ctx.tenant.id,
+            order_id=order.id,
+            actor_id=buyer.id,
+            at=ctx.now,
+            kind="submitted",
+            detail={"status": order.status.value, "approval": order.approval},
+        )
+    )
+    emit(
+        ctx.session,
+        ctx.tenant.id,
+        "order_submitted",
+        {
+            "order_id": order.id,
+            "buyer_id": buyer.id,
+            "status": order.status.value,
+            "total_points": order.total_points,
+        },
+    )
+    idempotency.store(
+        ctx.session,
+        ctx.tenant.id,
+        buyer.id,
+        idempotency_key,
+        request_print,
+        201,
+        {"order_id": order.id},
+    )
+    ctx.session.execute(delete(CartLine).where(CartLine.user_id == buyer.id))
+    return order.id, False
+
+
+def _ship_to(location_id: int) -> Any:
+    """The location's name and address as of now, filled in by the order's INSERT itself."""
+    return (
+        select(Location.name + "\n" + Location.address)
+        .where(Location.id == location_id)
+        .scalar_subquery()
+    )
+
+
+def order_for(ctx: Context, order_id: int, *, any_buyer: bool = False) -> Order:
+    """An order with its lines. Buyers see only their own orders (404 otherwise)."""
+    query = select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
+    if not any_buyer:
+        query = query.where(Order.user_id == _buyer_id(ctx))
+    order = ctx.session.scalar(query)
+    if order is None:
+        raise NotFound("no such order")
+    return order
+
+
+def my_orders(ctx: Context, *, limit: int = 50, offset: int = 0) -> list[Order]:
+    return list(
+        ctx.session.scalars(
+            select(Order)
+            .where(Order.user_id == _buyer_id(ctx))
+            .order_by(Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def history(ctx: Context, order_id: int) -> list[OrderEvent]:
+    return list(
+        ctx.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        )
+    )

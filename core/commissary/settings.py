@@ -1,0 +1,43 @@
+"""Deployment settings, read once from the environment (prefix ``COMMISSARY_``).
+
+Per-tenant configuration lives in the database, never here: this module only
+holds what the operator decides for the whole deployment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMISSARY_", extra="ignore")
+
+    database_url: str = "sqlite:///var/commissary.sqlite"
+    # Signs CSRF tokens. A random default keeps a dev server safe; production sets it so that
+    # every app process agrees.
+    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Cookies get the Secure flag unless the operator serves plain HTTP on purpose (dev, tests).
+    secure_cookies: bool = False
+    session_hours: int = 12
+    api_token_days: int = 30
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # Plugin names the operator blocks deployment-wide, whatever tenants enable.
+    disabled_plugins: list[str] = []
+    # Load plugins from the ``commissary`` entry-point group (tests switch this off).
+    load_entrypoints: bool = True
+    # Run the outbox worker in a thread of the web process (the embedded default).
+    inprocess_worker: bool = True
+    data_dir: Path = Path("var")
+    # Where "/" sends visitors (the demo's portal); otherwise to the operator console.
+    default_tenant: str | None = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,63 @@
+"""Points allowances for Commissary.
+
+Each user holds a points wallet; managers grant points with a reason; checkout holds
+the points of an order that waits for approval and takes them for approved lines. The
+ledger lives in this plugin's own tables (Alembic branch ``allowance``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from commissary import (
+    Context,
+    MenuLink,
+    MigrationSource,
+    PaymentMethod,
+    Permission,
+    PluginRoutes,
+    PluginSettings,
+    has_permission,
+    hookimpl,
+)
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def register_settings_model() -> type[PluginSettings]:
+    from commissary_allowance.settings import AllowanceSettings
+
+    return AllowanceSettings
+
+
+@hookimpl
+def register_payment_methods() -> list[type[PaymentMethod]]:
+    from commissary_allowance.method import AllowancePayment
+
+    return [AllowancePayment]
+
+
+@hookimpl
+def register_migrations() -> MigrationSource:
+    return MigrationSource(branch_label="allowance", path=HERE / "migrations" / "versions")
+
+
+@hookimpl
+def register_routes() -> PluginRoutes:
+    from commissary_allowance import api, pages
+
+    return PluginRoutes(api=api.router, pages=pages.router)
+
+
+@hookimpl
+def register_template_dirs() -> list[str]:
+    return [str(HERE / "templates")]
+
+
+@hookimpl
+def menu_links(ctx: Context) -> list[MenuLink]:
+    links = [MenuLink("My points", f"/t/{ctx.tenant.slug}/wallet")]
+    if ctx.actor is not None and has_permission(ctx.actor, Permission.POINTS_GRANT):
+        links.append(MenuLink("Grant points", f"/t/{ctx.tenant.slug}/wallet/grant", "manage"))
+    return links
