@@ -6,11 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from commissary import idempotency
 from commissary.context import Context
-from commissary.errors import Invalid
 from commissary.identity.permissions import Permission
 from commissary.orders import service
 from commissary.orders.schemas import (
@@ -78,15 +76,7 @@ def checkout(
     same order (status 200) and never creates a second one."""
     key = idempotency.check_key(idempotency_key)
     print_ = idempotency.fingerprint((body or CheckoutRequest()).model_dump())
-    try:
-        order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
-        ctx.session.flush()
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its order.
-        ctx.session.rollback()
-        order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
-        if not replayed:
-            raise Invalid("could not store the order; retry with the same key") from None
+    order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
     order = service.order_for(ctx, order_id)
     return JSONResponse(
         OrderPublic.of(order).model_dump(mode="json"), status_code=200 if replayed else 201

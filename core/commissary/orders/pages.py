@@ -80,7 +80,6 @@ def checkout(
         order_id, replayed = service.submit(
             ctx, idempotency_key=f"page:{key}", request_print=idempotency.fingerprint({})
         )
-        ctx.session.flush()
     except DomainError as exc:
         if exc.status_code >= 500 or exc.status_code in (401, 403):
             raise

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from commissary import idempotency
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
-from commissary.errors import Invalid, NotFound
+from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
 from commissary.identity.models import Location
 from commissary.inventory import service as inventory
@@ -124,8 +125,25 @@ def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[i
     """Turn the cart into an order. Returns ``(order_id, replayed)``.
 
     A repeated key with the same request returns the first order (``replayed``) and
-    changes nothing; the caller commits.
+    changes nothing; the caller commits. When a concurrent request with the same key
+    commits first, this transaction is rolled back and answers with that order.
     """
+    try:
+        result = _submit(ctx, idempotency_key=idempotency_key, request_print=request_print)
+        ctx.session.flush()
+        return result
+    except IntegrityError:
+        ctx.session.rollback()
+    if ctx.actor is not None:
+        stored = idempotency.lookup(
+            ctx.session, ctx.tenant.id, ctx.actor.id, idempotency_key, request_print
+        )
+        if stored is not None:
+            return int(stored.response["order_id"]), True
+    raise Conflict("the order could not be stored; retry with the same Idempotency-Key")
+
+
+def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[int, bool]:
     buyer = ctx.actor
     if buyer is None:
         raise Invalid("sign in to order")

@@ -39,6 +39,9 @@ def open_session(request: Request) -> Iterator[Session]:
         yield session
         session.commit()
     except BaseException:
+        # Detach first so that error pages can still read the tenant and actor they loaded
+        # (a rollback would expire them).
+        session.expunge_all()
         session.rollback()
         raise
     finally:

@@ -88,7 +88,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         message = "The error was logged; please try again in a moment."
         if _is_api(request):
             return _problem(500, "internal_error", message)
