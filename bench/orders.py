@@ -55,7 +55,7 @@ SCENARIOS = {
     "auto": ("bench", None),
     "approval": ("bench-approval", 0),
 }
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -535,6 +535,20 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
             f"{k}={'ok' if v else 'miss'}" for k, v in r["targets_met"].items()) + ")"
          for r in headline])
     console.print(table)
+
+    for run in runs:
+        prof = run["load"].get("profile")
+        if not prof or not prof["samples"]:
+            continue
+        hot = Table(title=f"py-spy, {run['scenario']} x{run['workers']} workers: % of busy samples "
+                          f"({prof['samples']:,}; stacks in {prof['collapsed']})")
+        hot.add_column("self %", justify="right")
+        hot.add_column("function (self)")
+        hot.add_column("incl. %", justify="right")
+        hot.add_column("function (inclusive)")
+        for (fs, ps), (fi, pi) in zip(prof["self_pct"][:20], prof["inclusive_pct"][:20], strict=False):
+            hot.add_row(f"{ps:.1f}", fs[:70], f"{pi:.1f}", fi[:70])
+        console.print(hot)
 
     samples = [e for r in runs for e in r["load"]["error_samples"]]
     if samples:

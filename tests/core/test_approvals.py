@@ -147,9 +147,8 @@ def test_inbox_statement_count_does_not_grow_with_orders(shop: Shop, count_state
     counts = []
     for i, buyer in enumerate(buyers):
         api = shop.api(buyer)
-        api.post("/cart/lines", json={"sku_id": sku_id(shop, "POLO-S"), "quantity": 1})
-        api.post("/cart/lines", json={"sku_id": sku_id(shop, "BOOT-42"), "quantity": 1})
-        api.post("/checkout", headers={"Idempotency-Key": f"o{i}"})
+        api.post("/cart/lines", json={"sku_id": sku_id(shop, "PARKA"), "quantity": 1})
+        assert api.post("/checkout", headers={"Idempotency-Key": f"o{i}"}).status_code == 201
         if i in (0, 5):
             ctx = shop.context(manager)
             count_statements.statements.clear()
