@@ -84,14 +84,20 @@ def delta(before: dict[str, object], after: dict[str, object], seconds: float) -
     ncpu = os.cpu_count() or 1
     busy = float(after["machine_busy"]) - float(before["machine_busy"])  # type: ignore[arg-type]
     total = float(after["machine_total"]) - float(before["machine_total"])  # type: ignore[arg-type]
+    machine = busy / total * ncpu if total else 0.0
+    client = (float(after["client"]) - float(before["client"])) / seconds  # type: ignore[arg-type]
+    pg = (float(after["postgres"]) - float(before["postgres"])) / seconds  # type: ignore[arg-type]
     return {
         "server_cores": round(sum(per_proc.values()), 3),
+        "other_cores": round(max(0.0, machine - sum(per_proc.values()) - client - pg), 3),
         "server_per_process_cores": sorted((round(v, 3) for v in per_proc.values()), reverse=True),
         "client_cores": round(
-            (float(after["client"]) - float(before["client"])) / seconds, 3  # type: ignore[arg-type]
+            (float(after["client"]) - float(before["client"])) / seconds,
+            3,  # type: ignore[arg-type]
         ),
         "postgres_cores": round(
-            (float(after["postgres"]) - float(before["postgres"])) / seconds, 3  # type: ignore[arg-type]
+            (float(after["postgres"]) - float(before["postgres"])) / seconds,
+            3,  # type: ignore[arg-type]
         ),
         "machine_busy_cores": round(busy / total * ncpu, 3) if total else 0.0,
         "cpus": ncpu,

@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE))  # _procstat, _loadgen
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-123"
 SECRET = "bench-secret-key-not-for-production"
@@ -85,6 +86,16 @@ def checkpoint(base: str) -> None:
     admin.dispose()
 
 
+def machine_load(seconds: float) -> float:
+    """Busy cores over ``seconds`` of the whole machine (other work skews results)."""
+    import _procstat
+
+    b0, t0 = _procstat.machine_jiffies()
+    time.sleep(seconds)
+    b1, t1 = _procstat.machine_jiffies()
+    return (b1 - b0) / (t1 - t0) * (os.cpu_count() or 1) if t1 > t0 else 0.0
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,13 +121,25 @@ def run_pgbench(base: str, *, clients: int, seconds: int, scale: int) -> dict[st
     url = make_url(base)
     name = "commissary_bench_pgbench"
     recreate_database(base, name)
-    conn = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    conn = [
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+    ]
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = url.password
     log(f"pgbench: initialising scale {scale}")
-    subprocess.run([exe, "-i", "-q", "-s", str(scale), *conn, name], env=env, check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [exe, "-i", "-q", "-s", str(scale), *conn, name],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     checkpoint(base)
     cmd = [exe, "-c", str(clients), "-j", "2", "-T", str(seconds), *conn, name]
     log(f"pgbench: TPC-B-like, {clients} clients, {seconds} s")
@@ -161,35 +184,66 @@ def populate(url: str, buyers: int) -> dict[str, dict[str, Any]]:
         with db.transaction(tenant_id) as s:
             tenant = tenants.tenant_by_slug(s, slug)
             manager = identity.create_user(
-                s, tenant, email=f"manager@{slug}.test", name="Manager", password=PASSWORD,
+                s,
+                tenant,
+                email=f"manager@{slug}.test",
+                name="Manager",
+                password=PASSWORD,
                 roles=["manager"],
             )
             locations = []
             for code in ("L1", "L2"):
-                loc = Location(tenant_id=tenant_id, code=code, name=f"Store {code}",
-                               address=f"{code} Bench Street 1", manager_id=manager.id)
+                loc = Location(
+                    tenant_id=tenant_id,
+                    code=code,
+                    name=f"Store {code}",
+                    address=f"{code} Bench Street 1",
+                    manager_id=manager.id,
+                )
                 s.add(loc)
                 locations.append(loc)
             s.flush()
             emails = [f"buyer{i:02d}@{slug}.test" for i in range(buyers)] + [f"probe@{slug}.test"]
             for i, email in enumerate(emails):
                 user = identity.create_user(
-                    s, tenant, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                    roles=["buyer"], location_id=locations[i % 2].id,
+                    s,
+                    tenant,
+                    email=email,
+                    name=email.split("@")[0].title(),
+                    password=PASSWORD,
+                    roles=["buyer"],
+                    location_id=locations[i % 2].id,
                 )
                 ensure_wallet(s, tenant_id, user.id)
-                move(s, tenant_id, user.id, EntryKind.GRANT, 10_000_000,
-                     key=f"bench:{uuid.uuid4().hex}", reason="benchmark grant")
+                move(
+                    s,
+                    tenant_id,
+                    user.id,
+                    EntryKind.GRANT,
+                    10_000_000,
+                    key=f"bench:{uuid.uuid4().hex}",
+                    reason="benchmark grant",
+                )
             category = catalog.create_category(s, tenant_id, "uniforms", "Uniforms")
             for p in range(10):
                 catalog.create_product(
-                    s, tenant_id, slug=f"item-{p}", name=f"Bench item {p}",
-                    description="benchmark product", category=category,
-                    variants=[(f"B{p:02d}-{size}", size, None, 10 + 5 * p, 10_000_000)
-                              for size in ("XS", "S", "M", "L", "XL")],
+                    s,
+                    tenant_id,
+                    slug=f"item-{p}",
+                    name=f"Bench item {p}",
+                    description="benchmark product",
+                    category=category,
+                    variants=[
+                        (f"B{p:02d}-{size}", size, None, 10 + 5 * p, 10_000_000)
+                        for size in ("XS", "S", "M", "L", "XL")
+                    ],
                 )
-        out[scenario] = {"slug": slug, "threshold": threshold, "emails": emails[:-1],
-                         "probe": emails[-1]}
+        out[scenario] = {
+            "slug": slug,
+            "threshold": threshold,
+            "emails": emails[:-1],
+            "probe": emails[-1],
+        }
     db.dispose()
     return out
 
@@ -229,7 +283,9 @@ def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, 
         with TestClient(app) as client:
             for scenario, info in tenants.items():
                 base = f"/t/{info['slug']}/api/v1"
-                r = client.post(f"{base}/auth/token", json={"email": info["probe"], "password": PASSWORD})
+                r = client.post(
+                    f"{base}/auth/token", json={"email": info["probe"], "password": PASSWORD}
+                )
                 r.raise_for_status()
                 client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
                 products = client.get(f"{base}/products", params={"page_size": 100}).json()
@@ -260,7 +316,9 @@ def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, 
                     "cart_add_sql": [sql for _p, sql in statements[: sum(adds[:1])]],
                     "checkout": len(checkout),
                     "submit": sum(1 for p, _s in checkout if p == "submit"),
-                    "checkout_sql": [f"{'S' if p == 'submit' else '-'} {sql}" for p, sql in checkout],
+                    "checkout_sql": [
+                        f"{'S' if p == 'submit' else '-'} {sql}" for p, sql in checkout
+                    ],
                 }
                 client.headers.pop("Authorization")
     finally:
@@ -275,7 +333,9 @@ def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, 
 class Server:
     """The app as deployed: uvicorn (or gunicorn) with several worker processes."""
 
-    def __init__(self, kind: str, workers: int, url: str, *, outbox: bool, access_log: bool) -> None:
+    def __init__(
+        self, kind: str, workers: int, url: str, *, outbox: bool, access_log: bool
+    ) -> None:
         self.kind, self.workers = kind, workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -286,15 +346,34 @@ class Server:
             "COMMISSARY_INPROCESS_WORKER": "true" if outbox else "false",
         }
         if kind == "gunicorn":
-            cmd = [str(VENV_BIN / "gunicorn"), "-k", "uvicorn.workers.UvicornWorker",
-                   "-w", str(workers), "--bind", f"127.0.0.1:{self.port}",
-                   "--log-level", "warning", "commissary.app:create_app()"]
+            cmd = [
+                str(VENV_BIN / "gunicorn"),
+                "-k",
+                "uvicorn.workers.UvicornWorker",
+                "-w",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "commissary.app:create_app()",
+            ]
             if access_log:
                 cmd += ["--access-logfile", "-"]
         else:
-            cmd = [str(VENV_BIN / "uvicorn"), "--factory", "commissary.app:create_app",
-                   "--workers", str(workers), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--log-level", "info" if access_log else "warning"]
+            cmd = [
+                str(VENV_BIN / "uvicorn"),
+                "--factory",
+                "commissary.app:create_app",
+                "--workers",
+                str(workers),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "info" if access_log else "warning",
+            ]
             if not access_log:
                 cmd.append("--no-access-log")
         self.command = " ".join([Path(cmd[0]).name, *cmd[1:]])
@@ -302,7 +381,11 @@ class Server:
         self.log_path = RESULTS / "server.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: stop() ends exactly this tree
         )
 
@@ -315,7 +398,10 @@ class Server:
                 raise RuntimeError(f"server exited ({self.proc.returncode}); see {self.log_path}")
             procs = len(_procstat.descendants(self.proc.pid)) - 1
             with suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200 and procs >= self.workers:
+                if (
+                    httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200
+                    and procs >= self.workers
+                ):
                     time.sleep(1.0)  # let the other workers finish their start-up
                     return
             time.sleep(0.2)
@@ -334,8 +420,14 @@ class Server:
         self._log.close()
 
 
-def run_load(server: Server, info: dict[str, Any], args: argparse.Namespace, pg_base: str,
-             db_name: str, profile: str | None = None) -> dict[str, Any]:
+def run_load(
+    server: Server,
+    info: dict[str, Any],
+    args: argparse.Namespace,
+    pg_base: str,
+    db_name: str,
+    profile: str | None = None,
+) -> dict[str, Any]:
     cfg = {
         "base_url": f"{server.base}/t/{info['slug']}/api/v1",
         "emails": info["emails"],
@@ -343,23 +435,37 @@ def run_load(server: Server, info: dict[str, Any], args: argparse.Namespace, pg_
         "warmup": args.warmup,
         "duration": args.duration,
         "seed": args.seed,
+        "client": args.client,
         "run_id": uuid.uuid4().hex[:12],
         "server_pid": server.proc.pid,
-        "pg_dsn": make_url(pg_base).set(drivername="postgresql", database="postgres")
+        "pg_dsn": make_url(pg_base)
+        .set(drivername="postgresql", database="postgres")
         .render_as_string(hide_password=False),
         "pg_db": db_name,
-        "analyze_dsn": None if args.no_analyze else make_url(pg_base)
-        .set(drivername="postgresql", database=db_name).render_as_string(hide_password=False),
+        "analyze_dsn": None
+        if args.no_analyze
+        else make_url(pg_base)
+        .set(drivername="postgresql", database=db_name)
+        .render_as_string(hide_password=False),
     }
     gen = subprocess.Popen(
         [sys.executable, str(HERE / "_loadgen.py"), json.dumps(cfg)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     profiles: list[tuple[subprocess.Popen[str], Path]] = []
     try:
         if profile:
+            assert gen.stdout is not None
+            deadline = time.monotonic() + args.warmup + 120
+            while time.monotonic() < deadline:  # wait for the measured window to begin
+                line = gen.stdout.readline()
+                if not line or line.strip() == "window-start":
+                    break
             profiles = start_profiles(server, args, profile)
         out, err = gen.communicate(timeout=args.warmup + args.duration + 120)
+        out = out.strip().splitlines()[-1] if out.strip() else out
     finally:
         if gen.poll() is None:
             gen.kill()
@@ -377,30 +483,59 @@ def run_load(server: Server, info: dict[str, Any], args: argparse.Namespace, pg_
     return result
 
 
-def start_profiles(server: Server, args: argparse.Namespace, label: str) -> list[tuple[subprocess.Popen[str], Path]]:
+def start_profiles(
+    server: Server, args: argparse.Namespace, label: str
+) -> list[tuple[subprocess.Popen[str], Path]]:
     """py-spy on every server process for the measured window (raw collapsed stacks)."""
     import _procstat
 
     spy = VENV_BIN / "py-spy"
     if not spy.exists():
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-    time.sleep(args.warmup + 1.0)  # logins + warm-up; roughly the measured window
     out = []
     for pid in _procstat.descendants(server.proc.pid):
         path = RESULTS / f"profile-{label}-{pid}.txt"
-        cmd = [str(spy), "record", "--pid", str(pid), "--duration", str(int(args.duration) - 1),
-               "--rate", "100", "--format", "raw", "--nonblocking", "--output", str(path)]
-        out.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     text=True), path))
+        cmd = [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(args.duration) - 1),
+            "--rate",
+            "67",
+            "--gil",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(path),
+        ]
+        out.append(
+            (
+                subprocess.Popen(
+                    cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True
+                ),
+                path,
+            )
+        )
     return out
 
 
 def summarise_profiles(paths: list[Path], label: str, top: int = 30) -> dict[str, Any]:
-    """Inclusive and self sample shares per function over all worker processes (idle
-    threads waiting in the thread pool / event loop are left out)."""
-    idle = ("_worker (concurrent/futures/thread.py", "wait (threading.py", "select (selectors.py",
-            "run_forever (asyncio/base_events.py", "_run_once (asyncio/base_events.py",
-            "_bootstrap (threading.py", "_wait (", "get (queue.py")
+    """Inclusive and self sample shares per function over all server processes. py-spy
+    runs with --gil (only the thread holding the GIL is sampled: Python CPU, not waits);
+    idle loops are left out."""
+    idle = (
+        "_worker (concurrent/futures/thread.py",
+        "wait (threading.py",
+        "select (selectors.py",
+        "run_forever (asyncio/base_events.py",
+        "_run_once (asyncio/base_events.py",
+        "_bootstrap (threading.py",
+        "_wait (",
+        "get (queue.py",
+    )
     inclusive: dict[str, int] = {}
     self_: dict[str, int] = {}
     total = 0
@@ -425,14 +560,26 @@ def summarise_profiles(paths: list[Path], label: str, top: int = 30) -> dict[str
                     inclusive[frame] = inclusive.get(frame, 0) + count
 
     def short(frame: str) -> str:
-        return frame.replace(str(ROOT) + "/", "").replace("/.venv/lib/python3.11/site-packages/", "")
+        return frame.replace(str(ROOT) + "/", "").replace(
+            "/.venv/lib/python3.11/site-packages/", ""
+        )
 
     def rank(table: dict[str, int]) -> list[tuple[str, float]]:
-        return [(short(f), round(100 * c / total, 1)) for f, c in
-                sorted(table.items(), key=lambda kv: -kv[1])[:top]] if total else []
+        return (
+            [
+                (short(f), round(100 * c / total, 1))
+                for f, c in sorted(table.items(), key=lambda kv: -kv[1])[:top]
+            ]
+            if total
+            else []
+        )
 
-    return {"samples": total, "collapsed": str(merged.relative_to(ROOT)),
-            "inclusive_pct": rank(inclusive), "self_pct": rank(self_)}
+    return {
+        "samples": total,
+        "collapsed": str(merged.relative_to(ROOT)),
+        "inclusive_pct": rank(inclusive),
+        "self_pct": rank(self_),
+    }
 
 
 def outbox_backlog(url: str) -> dict[str, int]:
@@ -469,22 +616,38 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
 
     if len(result["worker_counts"]) > 1:
         sweep = Table(title="Worker processes (scenario auto)")
-        for col in ("workers", "orders/s", "p50 ms", "p99 ms", "server cores", "postgres cores",
-                    "machine busy", "errors"):
+        for col in (
+            "workers",
+            "orders/s",
+            "p50 ms",
+            "p99 ms",
+            "server cores",
+            "postgres cores",
+            "machine busy",
+            "errors",
+        ):
             sweep.add_column(col, justify="right")
         for run in runs:
             if run["scenario"] != "auto":
                 continue
             r, cpu = run["load"], run["load"]["cpu"]
-            sweep.add_row(str(run["workers"]), fmt(r["orders_per_s"]), fmt(r["order_ms"].get("p50")),
-                          fmt(r["order_ms"].get("p99")), fmt(cpu["server_cores"], 2),
-                          fmt(cpu["postgres_cores"], 2), f"{cpu['machine_busy_cores']:.2f}/{cpu['cpus']}",
-                          fmt(r["errors"]))
+            sweep.add_row(
+                str(run["workers"]),
+                fmt(r["orders_per_s"]),
+                fmt(r["order_ms"].get("p50")),
+                fmt(r["order_ms"].get("p99")),
+                fmt(cpu["server_cores"], 2),
+                fmt(cpu["postgres_cores"], 2),
+                f"{cpu['machine_busy_cores']:.2f}/{cpu['cpus']}",
+                fmt(r["errors"]),
+            )
         console.print(sweep)
 
     headline = [r for r in runs if r["workers"] == best]
-    table = Table(title=f"Commissary order placement — {result['buyers']} buyers, "
-                        f"{result['server']} x{best} workers, {result['duration_s']} s measured")
+    table = Table(
+        title=f"Commissary order placement — {result['buyers']} buyers, "
+        f"{result['server']} x{best} workers, {result['duration_s']} s measured"
+    )
     table.add_column("metric")
     for run in headline:
         table.add_column(f"{run['scenario']}", justify="right")
@@ -497,56 +660,112 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
     row("orders/s", [fmt(x["orders_per_s"]) for x in loads], f"≥ {TARGETS['orders_per_s']:.0f}")
     row("orders (errors)", [f"{x['orders']} ({x['errors']})" for x in loads], "0 errors")
     for q in ("p50", "p95", "p99", "max"):
-        row(f"order latency {q} ms", [fmt(x["order_ms"].get(q)) for x in loads],
-            f"< {TARGETS['p99_ms']:.0f}" if q == "p99" else "")
-    row("  cart add p50 / p99 ms", [f"{fmt(x['cart_add_ms'].get('p50'))} / {fmt(x['cart_add_ms'].get('p99'))}" for x in loads])
-    row("  checkout p50 / p99 ms", [f"{fmt(x['checkout_ms'].get('p50'))} / {fmt(x['checkout_ms'].get('p99'))}" for x in loads])
-    row("SQL statements / submit()", [fmt(stmts[r["scenario"]]["submit"]) for r in headline],
-        f"≤ {TARGETS['submit_statements']}")
-    row("SQL statements / checkout request", [fmt(stmts[r["scenario"]]["checkout"]) for r in headline])
+        row(
+            f"order latency {q} ms",
+            [fmt(x["order_ms"].get(q)) for x in loads],
+            f"< {TARGETS['p99_ms']:.0f}" if q == "p99" else "",
+        )
+    row(
+        "  cart add p50 / p99 ms",
+        [f"{fmt(x['cart_add_ms'].get('p50'))} / {fmt(x['cart_add_ms'].get('p99'))}" for x in loads],
+    )
+    row(
+        "  checkout p50 / p99 ms",
+        [f"{fmt(x['checkout_ms'].get('p50'))} / {fmt(x['checkout_ms'].get('p99'))}" for x in loads],
+    )
+    row(
+        "SQL statements / submit()",
+        [fmt(stmts[r["scenario"]]["submit"]) for r in headline],
+        f"≤ {TARGETS['submit_statements']}",
+    )
+    row(
+        "SQL statements / checkout request",
+        [fmt(stmts[r["scenario"]]["checkout"]) for r in headline],
+    )
     row("SQL statements / cart add", [fmt(stmts[r["scenario"]]["cart_add"][0]) for r in headline])
-    row("SQL statements / order (3 adds + checkout)",
-        [fmt(sum(stmts[r["scenario"]]["cart_add"]) + stmts[r["scenario"]]["checkout"]) for r in headline])
-    row("PG transactions / order (incl. outbox)",
-        [fmt(x["pg"].get("xact_commit", 0) / max(x["orders"], 1), 2) for x in loads])
-    row("CPU cores: server / client / postgres",
-        [f"{x['cpu']['server_cores']:.2f} / {x['cpu']['client_cores']:.2f} / {x['cpu']['postgres_cores']:.2f}"
-         for x in loads])
-    row("CPU: machine busy (of cores)",
-        [f"{x['cpu']['machine_busy_cores']:.2f} / {x['cpu']['cpus']}" for x in loads])
-    row("server CPU ms / order",
-        [fmt(x["cpu"]["server_cores"] * 1000 / max(x["orders_per_s"], 0.01)) for x in loads])
-    row("postgres CPU ms / order",
-        [fmt(x["cpu"]["postgres_cores"] * 1000 / max(x["orders_per_s"], 0.01)) for x in loads])
+    row(
+        "SQL statements / order (3 adds + checkout)",
+        [
+            fmt(sum(stmts[r["scenario"]]["cart_add"]) + stmts[r["scenario"]]["checkout"])
+            for r in headline
+        ],
+    )
+    row(
+        "PG transactions / order (incl. outbox)",
+        [fmt(x["pg"].get("xact_commit", 0) / max(x["orders"], 1), 2) for x in loads],
+    )
+    row(
+        "CPU cores: server / client / postgres",
+        [
+            f"{x['cpu']['server_cores']:.2f} / {x['cpu']['client_cores']:.2f} / {x['cpu']['postgres_cores']:.2f}"
+            for x in loads
+        ],
+    )
+    row(
+        "CPU: machine busy (of cores) / other procs",
+        [
+            f"{x['cpu']['machine_busy_cores']:.2f} / {x['cpu']['cpus']}  ({x['cpu'].get('other_cores', 0):.2f})"
+            for x in loads
+        ],
+        "other ≈ 0",
+    )
+    row(
+        "server CPU ms / order",
+        [fmt(x["cpu"]["server_cores"] * 1000 / max(x["orders_per_s"], 0.01)) for x in loads],
+    )
+    row(
+        "postgres CPU ms / order",
+        [fmt(x["cpu"]["postgres_cores"] * 1000 / max(x["orders_per_s"], 0.01)) for x in loads],
+    )
     row("outbox undelivered after run", [fmt(r["outbox"]["undelivered"]) for r in headline])
     row("pgbench TPC-B tps (same run)", [fmt(tps) for _ in headline])
-    row("orders/s ÷ pgbench tps",
-        [f"{x['orders_per_s'] / tps:.4f}" if tps else "-" for x in loads])
-    prev_runs = {(r["scenario"]): r for r in (previous or {}).get("runs", [])
-                 if r["workers"] == (previous or {}).get("best")}
-    row("orders/s vs last run",
-        [f"{x['orders_per_s'] / prev_runs[r['scenario']]['load']['orders_per_s']:.2f}x"
-         if r["scenario"] in prev_runs and prev_runs[r["scenario"]]["load"]["orders_per_s"] else "-"
-         for r, x in zip(headline, loads, strict=True)])
+    row("orders/s ÷ pgbench tps", [f"{x['orders_per_s'] / tps:.4f}" if tps else "-" for x in loads])
+    prev_runs = {
+        (r["scenario"]): r
+        for r in (previous or {}).get("runs", [])
+        if r["workers"] == (previous or {}).get("best")
+    }
+    row(
+        "orders/s vs last run",
+        [
+            f"{x['orders_per_s'] / prev_runs[r['scenario']]['load']['orders_per_s']:.2f}x"
+            if r["scenario"] in prev_runs and prev_runs[r["scenario"]]["load"]["orders_per_s"]
+            else "-"
+            for r, x in zip(headline, loads, strict=True)
+        ],
+    )
     if previous and previous.get("pgbench", {}).get("tps") and tps:
-        row("pgbench tps vs last run", [f"{tps / previous['pgbench']['tps']:.2f}x" for _ in headline])
-    row("targets met",
-        [yes(all(r["targets_met"].values())) + " (" + ", ".join(
-            f"{k}={'ok' if v else 'miss'}" for k, v in r["targets_met"].items()) + ")"
-         for r in headline])
+        row(
+            "pgbench tps vs last run",
+            [f"{tps / previous['pgbench']['tps']:.2f}x" for _ in headline],
+        )
+    row(
+        "targets met",
+        [
+            yes(all(r["targets_met"].values()))
+            + " ("
+            + ", ".join(f"{k}={'ok' if v else 'miss'}" for k, v in r["targets_met"].items())
+            + ")"
+            for r in headline
+        ],
+    )
     console.print(table)
 
     for run in runs:
         prof = run["load"].get("profile")
         if not prof or not prof["samples"]:
             continue
-        hot = Table(title=f"py-spy, {run['scenario']} x{run['workers']} workers: % of busy samples "
-                          f"({prof['samples']:,}; stacks in {prof['collapsed']})")
+        hot = Table(
+            title=f"py-spy, {run['scenario']} x{run['workers']} workers: % of busy samples "
+            f"({prof['samples']:,}; stacks in {prof['collapsed']})"
+        )
         hot.add_column("self %", justify="right")
         hot.add_column("function (self)")
         hot.add_column("incl. %", justify="right")
         hot.add_column("function (inclusive)")
-        for (fs, ps), (fi, pi) in zip(prof["self_pct"][:20], prof["inclusive_pct"][:20], strict=False):
+        for (fs, ps), (fi, pi) in zip(
+            prof["self_pct"][:20], prof["inclusive_pct"][:20], strict=False
+        ):
             hot.add_row(f"{ps:.1f}", fs[:70], f"{pi:.1f}", fi[:70])
         console.print(hot)
 
@@ -561,34 +780,56 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="3",
-                        help="server worker processes; a comma list (2,3,4) sweeps them "
-                             "(scenario auto only for all but the best)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--workers",
+        default="3",
+        help="server worker processes; a comma list (2,3,4) sweeps them "
+        "(scenario auto only for all but the best)",
+    )
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds per run")
     parser.add_argument("--buyers", type=int, default=16, help="concurrent buyers")
-    parser.add_argument("--scenarios", default="auto,approval",
-                        help="auto (no approval: points spent at once), approval (threshold 0: "
-                             "every order waits, points held)")
+    parser.add_argument(
+        "--scenarios",
+        default="auto,approval",
+        help="auto (no approval: points spent at once), approval (threshold 0: "
+        "every order waits, points held)",
+    )
     parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
-    parser.add_argument("--no-outbox-worker", action="store_true",
-                        help="COMMISSARY_INPROCESS_WORKER=false (events pile up undelivered)")
+    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                        help="load generator HTTP client: raw asyncio HTTP/1.1 (lean) or httpx")
+    parser.add_argument(
+        "--no-outbox-worker",
+        action="store_true",
+        help="COMMISSARY_INPROCESS_WORKER=false (events pile up undelivered)",
+    )
     parser.add_argument("--access-log", action="store_true", help="server access log on")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--db-name", default="commissary_bench")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--no-pgbench", action="store_true")
     parser.add_argument("--show-sql", action="store_true", help="print the checkout's statements")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-analyze", action="store_true",
-                        help="skip the ANALYZE at the end of the warm-up (fresh, unanalysed tables)")
-    parser.add_argument("--profile", action="store_true",
-                        help="py-spy every server process during the measured window; prints the "
-                             "hottest functions, writes collapsed stacks to bench/results/")
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="skip the ANALYZE at the end of the warm-up (fresh, unanalysed tables)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy every server process during the measured window; prints the "
+        "hottest functions, writes collapsed stacks to bench/results/",
+    )
     args = parser.parse_args()
     worker_counts = [int(w) for w in str(args.workers).split(",") if w.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
@@ -596,14 +837,24 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
 
-    sys.path.insert(0, str(HERE))
     RESULTS.mkdir(parents=True, exist_ok=True)
     last_path = RESULTS / "last_orders.json"
     previous = json.loads(last_path.read_text()) if last_path.exists() else None
     started = time.monotonic()
+    idle = machine_load(1.0)
+    if idle > 0.25:
+        console.print(
+            f"[yellow]warning: the machine is already busy ({idle:.2f} cores) before "
+            "the benchmark starts; figures will be low and noisy[/yellow]"
+        )
 
-    pgbench = {"skipped": "--no-pgbench"} if args.no_pgbench else run_pgbench(
-        args.pg_url, clients=args.buyers, seconds=args.pgbench_seconds, scale=args.pgbench_scale)
+    pgbench = (
+        {"skipped": "--no-pgbench"}
+        if args.no_pgbench
+        else run_pgbench(
+            args.pg_url, clients=args.buyers, seconds=args.pgbench_seconds, scale=args.pgbench_scale
+        )
+    )
     if pgbench.get("tps"):
         log(f"pgbench: {pgbench['tps']:,.0f} tps")
 
@@ -619,8 +870,10 @@ def main() -> int:
     log("counting SQL statements (in-process TestClient)")
     statements = count_statements(url, tenants)
     for scenario, counts in statements.items():
-        log(f"  {scenario}: cart add {counts['cart_add']}, checkout {counts['checkout']}, "
-            f"submit() {counts['submit']}")
+        log(
+            f"  {scenario}: cart add {counts['cart_add']}, checkout {counts['checkout']}, "
+            f"submit() {counts['submit']}"
+        )
     checkpoint(args.pg_url)
 
     runs: list[dict[str, Any]] = []
@@ -628,36 +881,50 @@ def main() -> int:
 
     def one(workers: int, scenario: str) -> None:
         nonlocal server_command
-        server = Server(args.server, workers, url, outbox=not args.no_outbox_worker,
-                        access_log=args.access_log)
+        server = Server(
+            args.server, workers, url, outbox=not args.no_outbox_worker, access_log=args.access_log
+        )
         server_command = server.command
         try:
             server.wait_ready()
-            log(f"load: {scenario}, {args.buyers} buyers, {workers} workers, "
-                f"{args.warmup:g} s warm-up + {args.duration:g} s")
-            load = run_load(server, tenants[scenario], args, args.pg_url, args.db_name,
-                            profile=f"{scenario}-w{workers}" if args.profile else None)
+            log(
+                f"load: {scenario}, {args.buyers} buyers, {workers} workers, "
+                f"{args.warmup:g} s warm-up + {args.duration:g} s"
+            )
+            load = run_load(
+                server,
+                tenants[scenario],
+                args,
+                args.pg_url,
+                args.db_name,
+                profile=f"{scenario}-w{workers}" if args.profile else None,
+            )
         finally:
             server.stop()
         time.sleep(1.0)  # let the outbox drain counters settle
         backlog = outbox_backlog(url)
-        log(f"  {load['orders_per_s']:.1f} orders/s, p50 {load['order_ms'].get('p50')} ms, "
+        log(
+            f"  {load['orders_per_s']:.1f} orders/s, p50 {load['order_ms'].get('p50')} ms, "
             f"p99 {load['order_ms'].get('p99')} ms, errors {load['errors']}, "
             f"cpu server {load['cpu']['server_cores']:.2f} pg {load['cpu']['postgres_cores']:.2f} "
-            f"client {load['cpu']['client_cores']:.2f}")
+            f"client {load['cpu']['client_cores']:.2f}"
+        )
         p99 = load["order_ms"].get("p99", float("inf"))
-        runs.append({
-            "workers": workers,
-            "scenario": scenario,
-            "load": load,
-            "outbox": backlog,
-            "targets_met": {
-                "orders_per_s": load["orders_per_s"] >= TARGETS["orders_per_s"],
-                "p99": p99 < TARGETS["p99_ms"],
-                "submit_statements": statements[scenario]["submit"] <= TARGETS["submit_statements"],
-                "no_errors": load["errors"] == 0,
-            },
-        })
+        runs.append(
+            {
+                "workers": workers,
+                "scenario": scenario,
+                "load": load,
+                "outbox": backlog,
+                "targets_met": {
+                    "orders_per_s": load["orders_per_s"] >= TARGETS["orders_per_s"],
+                    "p99": p99 < TARGETS["p99_ms"],
+                    "submit_statements": statements[scenario]["submit"]
+                    <= TARGETS["submit_statements"],
+                    "no_errors": load["errors"] == 0,
+                },
+            }
+        )
 
     try:
         # A sweep runs scenario "auto" for every worker count, then the other scenarios
@@ -674,13 +941,16 @@ def main() -> int:
 
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True).stdout.strip() or None,
-        "machine": {"cpus": os.cpu_count()},
+        "git": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or None,
+        "machine": {"cpus": os.cpu_count(), "busy_cores_before_start": round(idle, 2)},
         "buyers": args.buyers,
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "server": args.server,
+        "client": args.client,
         "server_command": server_command,
         "outbox_worker_inprocess": not args.no_outbox_worker,
         "access_log": args.access_log,
@@ -705,9 +975,11 @@ def main() -> int:
             for sql in counts["cart_add_sql"]:
                 console.print("  " + " ".join(sql.split())[:160], markup=False, highlight=False)
     report(result, previous)
-    console.print(f"[dim]server: {server_command}; outbox worker in-process: "
-                  f"{not args.no_outbox_worker}; results: {RESULTS.relative_to(ROOT)}/orders-{stamp}.json; "
-                  f"{result['elapsed_s']:.0f} s[/dim]")
+    console.print(
+        f"[dim]server: {server_command}; outbox worker in-process: "
+        f"{not args.no_outbox_worker}; results: {RESULTS.relative_to(ROOT)}/orders-{stamp}.json; "
+        f"{result['elapsed_s']:.0f} s[/dim]"
+    )
     return 0
 
 

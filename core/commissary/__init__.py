@@ -27,9 +27,9 @@ from commissary.hooktypes import (
     Problem,
     Theme,
 )
+from commissary.idempotency import check_key as check_idempotency_key
 from commissary.identity.models import Location, Role, User
 from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
-from commissary.idempotency import check_key as check_idempotency_key
 from commissary.jobs.outbox import emit as emit_event
 from commissary.money import POINTS, Money
 from commissary.payments.base import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -61,8 +61,10 @@ class TenantHostMiddleware:
     def _slug_for(self, host: str) -> str | None:
         if time.monotonic() - self._loaded > self.ttl:
             with self.db.session() as session:
-                rows = session.execute(select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None)))
-                self._hosts = {h: s for h, s in rows.tuples()}
+                rows = session.execute(
+                    select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None))
+                )
+                self._hosts = {h: s for h, s in rows.tuples() if h}
             self._loaded = time.monotonic()
         return self._hosts.get(host)
 
@@ -75,7 +77,7 @@ class TenantHostMiddleware:
                 if slug:
                     scope = {**scope, "path": f"/t/{slug}{path}", "raw_path": None}
 
-            async def send_with_headers(message: dict[str, Any]) -> None:
+            async def send_with_headers(message: MutableMapping[str, Any]) -> None:
                 if message["type"] == "http.response.start":
                     headers = list(message.get("headers", []))
                     names = {name for name, _ in headers}
@@ -125,7 +127,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.host = host
-    app.state.templates = build_environment(host)
+    app.state.templates = build_environment(host, settings.theme)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (identity_api, catalog_api, orders_api, approvals_api):
@@ -149,8 +151,10 @@ def create_app(
     app.include_router(pages)
     app.include_router(operator_pages.router, dependencies=[Depends(verify_csrf)])
 
-    for theme_name, folder in static_dirs(host):
-        app.mount(f"/static/{theme_name}", StaticFiles(directory=folder), name=f"static-{theme_name}")
+    for theme_name, folder in static_dirs(host, settings.theme):
+        app.mount(
+            f"/static/{theme_name}", StaticFiles(directory=folder), name=f"static-{theme_name}"
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -71,8 +71,11 @@ def demo(
         return
     steps = 3 + demo_data.PRODUCT_COUNT
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=console,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
     ) as bar:
         task = bar.add_task("loading the demo portal", total=steps)
         try:
@@ -105,7 +108,11 @@ def tenant_create(
     try:
         with _database().transaction() as session:
             tenant = create_tenant(
-                session, slug=slug, name=name, host=host, approval_threshold_points=approval_threshold
+                session,
+                slug=slug,
+                name=name,
+                host=host,
+                approval_threshold_points=approval_threshold,
             )
     except DomainError as exc:
         _fail(exc.message)
@@ -138,7 +145,12 @@ def user_create(
                 found = tenant_by_slug(session, tenant)
                 session.info["tenant_id"] = found.id
                 create_user(
-                    session, found, email=email, name=name, password=password, roles=role or ["buyer"]
+                    session,
+                    found,
+                    email=email,
+                    name=name,
+                    password=password,
+                    roles=role or ["buyer"],
                 )
     except DomainError as exc:
         _fail(exc.message)

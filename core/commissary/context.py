@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from commissary.db import utcnow
 
 if TYPE_CHECKING:
+    from commissary.hooktypes import PluginSettings
     from commissary.identity.models import User
-    from commissary.plugins import PluginSettings, TenantHooks
+    from commissary.plugins import TenantHooks
     from commissary.tenants.models import Tenant
 
 S = TypeVar("S", bound="PluginSettings")

@@ -33,60 +33,214 @@ APPAREL = ["XS", "S", "M", "L", "XL", "XXL"]
 FOOTWEAR = ["38", "39", "40", "41", "42", "43", "44", "45"]
 CATALOG: list[tuple[str, str, list[tuple[str, str, list[str], list[str], int]]]] = [
     # category slug, name, [(product name, description, sizes, colours, points)]
-    ("shirts", "Shirts & polos", [
-        ("Staff polo shirt", "Breathable piqué polo with embroidered logo.", APPAREL, ["Navy", "White"], 45),
-        ("Oxford shirt, long sleeve", "Easy-iron oxford shirt for front-of-house staff.", APPAREL, ["Sky", "White"], 60),
-        ("Oxford shirt, short sleeve", "Short-sleeve oxford for summer rotas.", APPAREL, ["Sky", "White"], 55),
-        ("Hi-vis T-shirt", "EN ISO 20471 class 2 T-shirt for yard work.", APPAREL, ["Yellow", "Orange"], 38),
-        ("Crew T-shirt", "Organic cotton crew neck with logo.", APPAREL, ["Black", "Grey"], 25),
-        ("Chef jacket", "Double-breasted, stud buttons, 65/35 poly-cotton.", APPAREL, ["White"], 70),
-    ]),
-    ("outerwear", "Outerwear", [
-        ("Softshell jacket", "Wind- and water-resistant softshell with logo.", APPAREL, ["Navy", "Black"], 140),
-        ("Winter parka", "Insulated parka with detachable hood.", APPAREL, ["Navy"], 220),
-        ("Fleece mid-layer", "Anti-pill fleece, half zip.", APPAREL, ["Navy", "Grey"], 80),
-        ("Rain shell", "Packable rain shell, taped seams.", APPAREL, ["Yellow", "Navy"], 110),
-        ("Hi-vis bomber", "Class 3 hi-vis bomber with reflective tape.", APPAREL, ["Yellow"], 150),
-        ("Knitted cardigan", "Fine-knit cardigan for reception staff.", APPAREL, ["Navy", "Charcoal"], 75),
-    ]),
-    ("trousers", "Trousers & skirts", [
-        ("Work trousers", "Stretch work trousers with knee-pad pockets.", ["28", "30", "32", "34", "36", "38"], ["Black", "Navy"], 85),
-        ("Chinos", "Stain-resistant chinos for retail floors.", ["28", "30", "32", "34", "36", "38"], ["Stone", "Navy"], 65),
-        ("Cargo shorts", "Ripstop cargo shorts.", ["28", "30", "32", "34", "36"], ["Khaki"], 45),
-        ("Pencil skirt", "Lined pencil skirt, side zip.", ["8", "10", "12", "14", "16"], ["Navy", "Black"], 55),
-        ("Hi-vis trousers", "Class 2 hi-vis trousers.", ["30", "32", "34", "36", "38"], ["Orange"], 95),
-    ]),
-    ("footwear", "Footwear", [
-        ("Safety boots S3", "Composite toe cap, anti-static, water resistant.", FOOTWEAR, ["Black"], 180),
-        ("Safety trainers S1P", "Lightweight safety trainers with midsole protection.", FOOTWEAR, ["Grey"], 140),
-        ("Non-slip kitchen clogs", "SRC slip-resistant clogs.", FOOTWEAR, ["White", "Black"], 60),
-        ("Leather shoes", "Formal shoes for front-of-house staff.", FOOTWEAR, ["Black"], 120),
-        ("Wellington boots", "Steel toe PVC wellingtons.", FOOTWEAR, ["Green"], 70),
-    ]),
-    ("headwear", "Headwear", [
-        ("Baseball cap", "Embroidered cotton cap, adjustable.", [], ["Navy", "Black"], 18),
-        ("Beanie", "Thinsulate-lined knitted beanie.", [], ["Navy", "Black"], 15),
-        ("Bump cap", "EN 812 bump cap with vent holes.", [], ["Navy"], 30),
-        ("Sun hat", "Wide-brim UPF 50 hat for outdoor crews.", ["S/M", "L/XL"], ["Khaki"], 22),
-    ]),
-    ("safety", "Safety equipment", [
-        ("Safety helmet", "EN 397 helmet with ratchet harness.", [], ["White", "Yellow", "Blue"], 35),
-        ("Safety glasses", "Anti-fog, anti-scratch, EN 166.", [], ["Clear", "Smoke"], 12),
-        ("Ear defenders", "SNR 30 dB folding ear defenders.", [], ["Black"], 28),
-        ("Cut-resistant gloves", "EN 388 level C gloves.", ["7", "8", "9", "10", "11"], ["Grey"], 14),
-        ("FFP3 masks (box of 10)", "Valved FFP3 disposable masks.", [], ["White"], 40),
-        ("First-aid kit", "BS 8599-1 medium workplace kit.", [], ["Green"], 65),
-        ("Hi-vis vest", "Class 2 vest with ID pocket.", ["M", "L", "XL", "XXL"], ["Yellow", "Orange"], 10),
-    ]),
-    ("accessories", "Accessories", [
-        ("Name badge", "Engraved magnetic name badge.", [], ["Silver", "Gold"], 8),
-        ("Leather belt", "Full-grain leather belt.", ["S", "M", "L", "XL"], ["Black", "Brown"], 30),
-        ("Lanyard", "Branded breakaway lanyard.", [], ["Navy"], 5),
-        ("Apron", "Bib apron with pockets.", [], ["Black", "Denim"], 24),
-        ("Backpack", "25 l laptop backpack with logo.", [], ["Black"], 90),
-        ("Tool belt", "Heavy-duty tool belt with pouches.", ["M", "L"], ["Brown"], 75),
-        ("Thermal socks (3 pairs)", "Merino-blend work socks.", ["39-42", "43-46"], ["Grey"], 20),
-    ]),
+    (
+        "shirts",
+        "Shirts & polos",
+        [
+            (
+                "Staff polo shirt",
+                "Breathable piqué polo with embroidered logo.",
+                APPAREL,
+                ["Navy", "White"],
+                45,
+            ),
+            (
+                "Oxford shirt, long sleeve",
+                "Easy-iron oxford shirt for front-of-house staff.",
+                APPAREL,
+                ["Sky", "White"],
+                60,
+            ),
+            (
+                "Oxford shirt, short sleeve",
+                "Short-sleeve oxford for summer rotas.",
+                APPAREL,
+                ["Sky", "White"],
+                55,
+            ),
+            (
+                "Hi-vis T-shirt",
+                "EN ISO 20471 class 2 T-shirt for yard work.",
+                APPAREL,
+                ["Yellow", "Orange"],
+                38,
+            ),
+            ("Crew T-shirt", "Organic cotton crew neck with logo.", APPAREL, ["Black", "Grey"], 25),
+            (
+                "Chef jacket",
+                "Double-breasted, stud buttons, 65/35 poly-cotton.",
+                APPAREL,
+                ["White"],
+                70,
+            ),
+        ],
+    ),
+    (
+        "outerwear",
+        "Outerwear",
+        [
+            (
+                "Softshell jacket",
+                "Wind- and water-resistant softshell with logo.",
+                APPAREL,
+                ["Navy", "Black"],
+                140,
+            ),
+            ("Winter parka", "Insulated parka with detachable hood.", APPAREL, ["Navy"], 220),
+            ("Fleece mid-layer", "Anti-pill fleece, half zip.", APPAREL, ["Navy", "Grey"], 80),
+            ("Rain shell", "Packable rain shell, taped seams.", APPAREL, ["Yellow", "Navy"], 110),
+            (
+                "Hi-vis bomber",
+                "Class 3 hi-vis bomber with reflective tape.",
+                APPAREL,
+                ["Yellow"],
+                150,
+            ),
+            (
+                "Knitted cardigan",
+                "Fine-knit cardigan for reception staff.",
+                APPAREL,
+                ["Navy", "Charcoal"],
+                75,
+            ),
+        ],
+    ),
+    (
+        "trousers",
+        "Trousers & skirts",
+        [
+            (
+                "Work trousers",
+                "Stretch work trousers with knee-pad pockets.",
+                ["28", "30", "32", "34", "36", "38"],
+                ["Black", "Navy"],
+                85,
+            ),
+            (
+                "Chinos",
+                "Stain-resistant chinos for retail floors.",
+                ["28", "30", "32", "34", "36", "38"],
+                ["Stone", "Navy"],
+                65,
+            ),
+            (
+                "Cargo shorts",
+                "Ripstop cargo shorts.",
+                ["28", "30", "32", "34", "36"],
+                ["Khaki"],
+                45,
+            ),
+            (
+                "Pencil skirt",
+                "Lined pencil skirt, side zip.",
+                ["8", "10", "12", "14", "16"],
+                ["Navy", "Black"],
+                55,
+            ),
+            (
+                "Hi-vis trousers",
+                "Class 2 hi-vis trousers.",
+                ["30", "32", "34", "36", "38"],
+                ["Orange"],
+                95,
+            ),
+        ],
+    ),
+    (
+        "footwear",
+        "Footwear",
+        [
+            (
+                "Safety boots S3",
+                "Composite toe cap, anti-static, water resistant.",
+                FOOTWEAR,
+                ["Black"],
+                180,
+            ),
+            (
+                "Safety trainers S1P",
+                "Lightweight safety trainers with midsole protection.",
+                FOOTWEAR,
+                ["Grey"],
+                140,
+            ),
+            (
+                "Non-slip kitchen clogs",
+                "SRC slip-resistant clogs.",
+                FOOTWEAR,
+                ["White", "Black"],
+                60,
+            ),
+            ("Leather shoes", "Formal shoes for front-of-house staff.", FOOTWEAR, ["Black"], 120),
+            ("Wellington boots", "Steel toe PVC wellingtons.", FOOTWEAR, ["Green"], 70),
+        ],
+    ),
+    (
+        "headwear",
+        "Headwear",
+        [
+            ("Baseball cap", "Embroidered cotton cap, adjustable.", [], ["Navy", "Black"], 18),
+            ("Beanie", "Thinsulate-lined knitted beanie.", [], ["Navy", "Black"], 15),
+            ("Bump cap", "EN 812 bump cap with vent holes.", [], ["Navy"], 30),
+            ("Sun hat", "Wide-brim UPF 50 hat for outdoor crews.", ["S/M", "L/XL"], ["Khaki"], 22),
+        ],
+    ),
+    (
+        "safety",
+        "Safety equipment",
+        [
+            (
+                "Safety helmet",
+                "EN 397 helmet with ratchet harness.",
+                [],
+                ["White", "Yellow", "Blue"],
+                35,
+            ),
+            ("Safety glasses", "Anti-fog, anti-scratch, EN 166.", [], ["Clear", "Smoke"], 12),
+            ("Ear defenders", "SNR 30 dB folding ear defenders.", [], ["Black"], 28),
+            (
+                "Cut-resistant gloves",
+                "EN 388 level C gloves.",
+                ["7", "8", "9", "10", "11"],
+                ["Grey"],
+                14,
+            ),
+            ("FFP3 masks (box of 10)", "Valved FFP3 disposable masks.", [], ["White"], 40),
+            ("First-aid kit", "BS 8599-1 medium workplace kit.", [], ["Green"], 65),
+            (
+                "Hi-vis vest",
+                "Class 2 vest with ID pocket.",
+                ["M", "L", "XL", "XXL"],
+                ["Yellow", "Orange"],
+                10,
+            ),
+        ],
+    ),
+    (
+        "accessories",
+        "Accessories",
+        [
+            ("Name badge", "Engraved magnetic name badge.", [], ["Silver", "Gold"], 8),
+            (
+                "Leather belt",
+                "Full-grain leather belt.",
+                ["S", "M", "L", "XL"],
+                ["Black", "Brown"],
+                30,
+            ),
+            ("Lanyard", "Branded breakaway lanyard.", [], ["Navy"], 5),
+            ("Apron", "Bib apron with pockets.", [], ["Black", "Denim"], 24),
+            ("Backpack", "25 l laptop backpack with logo.", [], ["Black"], 90),
+            ("Tool belt", "Heavy-duty tool belt with pouches.", ["M", "L"], ["Brown"], 75),
+            (
+                "Thermal socks (3 pairs)",
+                "Merino-blend work socks.",
+                ["39-42", "43-46"],
+                ["Grey"],
+                20,
+            ),
+        ],
+    ),
 ]
 
 
@@ -151,11 +305,15 @@ def load(
         category = catalog.create_category(session, tenant.id, slug, cat_name)
         category.position = position
         for index, (name, description, sizes, colours, points) in enumerate(products):
-            variants = []
-            for colour in colours or [None]:
-                for size in sizes or [None]:
+            variants: list[tuple[str, str | None, str | None, int, int]] = []
+            colour_options: list[str | None] = [*colours] or [None]
+            size_options: list[str | None] = [*sizes] or [None]
+            for colour in colour_options:
+                for size in size_options:
                     code = _sku_code(name, size, colour, position * 10 + index)
-                    variants.append((code, size, colour, points, rng.choice([0, 3, 8, 15, 25, 40, 60])))
+                    variants.append(
+                        (code, size, colour, points, rng.choice([0, 3, 8, 15, 25, 40, 60]))
+                    )
             catalog.create_product(
                 session,
                 tenant.id,

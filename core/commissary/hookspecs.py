@@ -186,6 +186,7 @@ def on_order_submitted(ctx: Context, event: dict[str, Any]) -> None:
 def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
     """An approver decided some or all lines of an order.
 
+    Delivered by the worker after the decision committed.
     ``event`` holds ``order_id``, ``status``, ``approver_id`` and ``lines``: a list of
     ``{"line_id", "status", "reason"}`` for the lines decided now.
     """
@@ -193,7 +194,8 @@ def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
 
 @hookspec
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
-    """A manager granted points to a user.
+    """A manager granted points to a user (emitted by the allowance plugin).
 
+    Delivered by the worker after the grant committed.
     ``event`` holds ``user_id``, ``points``, ``reason`` and ``granted_by``.
     """

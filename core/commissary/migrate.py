@@ -41,5 +41,8 @@ def pending(engine: Engine, url: str, host: PluginHost | None = None) -> set[str
     """Head revisions not yet applied (empty when the database is current)."""
     script = ScriptDirectory.from_config(alembic_config(url, host))
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return set(script.get_heads()) - current
+        current = MigrationContext.configure(conn).get_current_heads()
+    # A branch that another depends on is recorded only through its dependant, so compare
+    # against everything the applied heads include, not against the heads alone.
+    applied = {rev.revision for rev in script.iterate_revisions(current, "base") if rev}
+    return set(script.get_heads()) - applied

@@ -88,9 +88,7 @@ class PluginHost:
     def _collect_registrations(self) -> None:
         for info in self.info.values():
             plugin = self.pm.get_plugin(info.name)
-            info.hooks = sorted(
-                caller.name for caller in self.pm.get_hookcallers(plugin) or []
-            )
+            info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         self.settings_models: dict[str, type[PluginSettings]] = {}
         self.payment_methods: dict[str, tuple[str, type[PaymentMethod]]] = {}
         self.routes: list[tuple[str, PluginRoutes]] = []
@@ -181,9 +179,7 @@ class TenantHooks:
 
     def __init__(self, host: PluginHost, enabled_settings: dict[str, dict[str, Any]]) -> None:
         self.host = host
-        self.enabled = frozenset(
-            n for n in host.info if host.is_core(n) or n in enabled_settings
-        )
+        self.enabled = frozenset(n for n in host.info if host.is_core(n) or n in enabled_settings)
         self._raw_settings = enabled_settings
         self._settings: dict[str, PluginSettings] = {}
         disabled = [host.pm.get_plugin(n) for n in host.info if n not in self.enabled]

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Run the outbox worker in a thread of the web process (the embedded default).
     inprocess_worker: bool = True
     data_dir: Path = Path("var")
+    # The theme every portal is rendered with (a theme installed through register_themes).
+    theme: str = "default"
     # Where "/" sends visitors (the demo's portal); otherwise to the operator console.
     default_tenant: str | None = None
 

@@ -53,6 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from commissary.identity.passwords import use_cheapest_hashing_for_tests
 
     use_cheapest_hashing_for_tests()
+
+
 _counter = itertools.count(1)
 
 
@@ -175,14 +177,19 @@ class Shop:
         return user
 
     def grant(self, user: User, points: int) -> None:
-        from commissary_allowance.service import ensure_wallet, move
         from commissary_allowance.models import EntryKind
+        from commissary_allowance.service import ensure_wallet, move
 
         with self.portal.db.transaction(self.tenant.id) as s:
             ensure_wallet(s, self.tenant.id, user.id)
             move(
-                s, self.tenant.id, user.id, EntryKind.GRANT, points,
-                key=f"test:{uuid.uuid4().hex}", reason="test grant",
+                s,
+                self.tenant.id,
+                user.id,
+                EntryKind.GRANT,
+                points,
+                key=f"test:{uuid.uuid4().hex}",
+                reason="test grant",
             )
 
     def product(
@@ -198,8 +205,10 @@ class Shop:
             cat = None
             if category:
                 existing = [c for c in catalog.categories(s) if c.slug == category]
-                cat = existing[0] if existing else catalog.create_category(
-                    s, self.tenant.id, category, category.title()
+                cat = (
+                    existing[0]
+                    if existing
+                    else catalog.create_category(s, self.tenant.id, category, category.title())
                 )
             product = catalog.create_product(
                 s,
@@ -217,7 +226,9 @@ class Shop:
 
             from commissary.catalog.models import Sku
 
-            return list(s.scalars(select(Sku.id).where(Sku.product_id == product.id).order_by(Sku.id)))
+            return list(
+                s.scalars(select(Sku.id).where(Sku.product_id == product.id).order_by(Sku.id))
+            )
 
     def context(self, actor: User | None = None) -> Context:
         """A service context in a fresh write transaction; commit it yourself."""

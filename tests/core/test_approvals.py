@@ -26,16 +26,23 @@ def test_manager_approves_one_line_and_rejects_another(shop: Shop, pending: dict
     polo, boots = pending["lines"]
     r = manager.post(
         f"/approvals/{pending['id']}/decision",
-        json={"lines": [
-            {"line_id": polo["id"], "decision": "approve"},
-            {"line_id": boots["id"], "decision": "reject", "reason": "boots were issued in May"},
-        ]},
+        json={
+            "lines": [
+                {"line_id": polo["id"], "decision": "approve"},
+                {
+                    "line_id": boots["id"],
+                    "decision": "reject",
+                    "reason": "boots were issued in May",
+                },
+            ]
+        },
     )
     assert r.status_code == 200, r.text
     order = r.json()
     assert order["status"] == "partially_approved"
     assert [(x["status"], x["decision_reason"]) for x in order["lines"]] == [
-        ("approved", ""), ("rejected", "boots were issued in May")
+        ("approved", ""),
+        ("rejected", "boots were issued in May"),
     ]
     assert (order["approved_points"], order["rejected_points"]) == (80, 360)
     assert wallet(shop.portal.db, shop.tenant.id, buyer.id) == (1000 - 80, 0, 80)
@@ -48,14 +55,18 @@ def test_manager_approves_one_line_and_rejects_another(shop: Shop, pending: dict
     assert [e["kind"] for e in history] == ["submitted", "decided"]
 
 
-def test_deciding_line_by_line_keeps_the_order_pending_until_the_last(shop: Shop, pending: dict) -> None:  # type: ignore[type-arg]
+def test_deciding_line_by_line_keeps_the_order_pending_until_the_last(
+    shop: Shop, pending: dict
+) -> None:  # type: ignore[type-arg]
     manager = shop.api(user(shop, "manager@acme.test"))
     polo, boots = pending["lines"]
     url = f"/approvals/{pending['id']}/decision"
     first = manager.post(url, json={"lines": [{"line_id": polo["id"], "decision": "approve"}]})
     assert first.json()["status"] == "pending_approval"
     assert manager.get("/approvals").json()["items"][0]["pending_lines"] == 1
-    again = manager.post(url, json={"lines": [{"line_id": polo["id"], "decision": "reject", "reason": "x"}]})
+    again = manager.post(
+        url, json={"lines": [{"line_id": polo["id"], "decision": "reject", "reason": "x"}]}
+    )
     assert again.status_code == 409
     last = manager.post(url, json={"lines": [{"line_id": boots["id"], "decision": "approve"}]})
     assert last.json()["status"] == "approved"
@@ -66,7 +77,8 @@ def test_deciding_line_by_line_keeps_the_order_pending_until_the_last(shop: Shop
 def test_rejecting_the_whole_order_returns_every_point_and_unit(shop: Shop, pending: dict) -> None:  # type: ignore[type-arg]
     manager = shop.api(user(shop, "manager@acme.test"))
     r = manager.post(
-        f"/approvals/{pending['id']}/decision", json={"decision": "reject", "reason": "budget freeze"}
+        f"/approvals/{pending['id']}/decision",
+        json={"decision": "reject", "reason": "budget freeze"},
     )
     assert r.json()["status"] == "rejected"
     buyer = user(shop, "buyer@acme.test")
@@ -80,15 +92,23 @@ def test_bad_decisions_are_refused_and_change_nothing(shop: Shop, pending: dict)
     polo, _ = pending["lines"]
     no_reason = manager.post(url, json={"lines": [{"line_id": polo["id"], "decision": "reject"}]})
     assert no_reason.status_code == 422 and "say why" in no_reason.json()["error"]["message"]
-    both = manager.post(url, json={"decision": "approve", "lines": [{"line_id": polo["id"], "decision": "approve"}]})
+    both = manager.post(
+        url, json={"decision": "approve", "lines": [{"line_id": polo["id"], "decision": "approve"}]}
+    )
     assert both.status_code == 422
     neither = manager.post(url, json={})
     assert neither.status_code == 422
     unknown = manager.post(url, json={"lines": [{"line_id": 99999, "decision": "approve"}]})
     assert unknown.status_code == 404
-    twice = manager.post(url, json={"lines": [
-        {"line_id": polo["id"], "decision": "approve"}, {"line_id": polo["id"], "decision": "approve"}
-    ]})
+    twice = manager.post(
+        url,
+        json={
+            "lines": [
+                {"line_id": polo["id"], "decision": "approve"},
+                {"line_id": polo["id"], "decision": "approve"},
+            ]
+        },
+    )
     assert twice.status_code == 422
     assert manager.get("/approvals").json()["items"][0]["pending_lines"] == 2
 
@@ -127,7 +147,9 @@ def test_nobody_approves_their_own_order(shop: Shop) -> None:
     ("threshold", "total", "needs_approval"),
     [(None, 10_000, False), (0, 40, True), (300, 300, False), (300, 301, True)],
 )
-def test_threshold_rule(portal: Portal, threshold: int | None, total: int, needs_approval: bool) -> None:
+def test_threshold_rule(
+    portal: Portal, threshold: int | None, total: int, needs_approval: bool
+) -> None:
     shop = portal.tenant("t", threshold=threshold)
     loc = shop.location("L1")
     buyer = shop.user("b@t.test", location=loc, points=20_000)
@@ -143,7 +165,9 @@ def test_inbox_statement_count_does_not_grow_with_orders(shop: Shop, count_state
 
     manager = user(shop, "manager@acme.test")
     shop.product("Parka", [("PARKA", 350, 100)])
-    buyers = [shop.user(f"b{i}@acme.test", location=shop.locations["N1"], points=500) for i in range(6)]
+    buyers = [
+        shop.user(f"b{i}@acme.test", location=shop.locations["N1"], points=500) for i in range(6)
+    ]
     counts = []
     for i, buyer in enumerate(buyers):
         api = shop.api(buyer)
@@ -152,7 +176,7 @@ def test_inbox_statement_count_does_not_grow_with_orders(shop: Shop, count_state
         if i in (0, 5):
             ctx = shop.context(manager)
             count_statements.statements.clear()
-            rows, total = service.inbox(ctx)
+            _rows, total = service.inbox(ctx)
             counts.append((count_statements.count, total))
             ctx.session.close()
     assert counts[0][1] == 1 and counts[1][1] == 6

@@ -29,7 +29,10 @@ def test_logins_are_rate_limited_per_account(shop: Shop) -> None:
     c = shop.portal.client
     url = "/t/acme/api/v1/auth/token"
     for _ in range(5):
-        assert c.post(url, json={"email": "buyer@acme.test", "password": "guess-guess"}).status_code == 422
+        assert (
+            c.post(url, json={"email": "buyer@acme.test", "password": "guess-guess"}).status_code
+            == 422
+        )
     blocked = c.post(url, json={"email": "buyer@acme.test", "password": PASSWORD})
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
@@ -42,7 +45,10 @@ def test_logins_are_rate_limited_per_account(shop: Shop) -> None:
 def test_api_needs_a_bearer_token(shop: Shop) -> None:
     c = shop.portal.client
     assert c.get("/t/acme/api/v1/products").status_code == 401
-    assert c.get("/t/acme/api/v1/products", headers={"Authorization": "Bearer junk"}).status_code == 401
+    assert (
+        c.get("/t/acme/api/v1/products", headers={"Authorization": "Bearer junk"}).status_code
+        == 401
+    )
 
 
 def test_revoked_token_stops_working(shop: Shop) -> None:

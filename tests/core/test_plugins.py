@@ -31,6 +31,7 @@ class Recorder:
     def __init__(self) -> None:
         self.submitted: list[dict[str, object]] = []
         self.decided: list[dict[str, object]] = []
+        self.granted: list[dict[str, object]] = []
         self.fail_events = 0
 
     @hookimpl
@@ -60,6 +61,10 @@ class Recorder:
     @hookimpl
     def on_order_decided(self, ctx: Context, event: dict[str, object]) -> None:
         self.decided.append(event)
+
+    @hookimpl
+    def on_points_granted(self, ctx: Context, event: dict[str, object]) -> None:
+        self.granted.append(event)
 
 
 @pytest.fixture
@@ -115,8 +120,12 @@ def test_enabled_plugin_prices_validates_requires_approval_and_hears_events(
     assert recorder.submitted == []  # events go through the outbox, after commit
     assert deliver_pending(shop.portal.db, shop.portal.host) == 1
     assert recorder.submitted == [
-        {"order_id": order["id"], "buyer_id": buyer.id, "status": "pending_approval",
-         "total_points": 4 * 25 + 180}
+        {
+            "order_id": order["id"],
+            "buyer_id": buyer.id,
+            "status": "pending_approval",
+            "total_points": 4 * 25 + 180,
+        }
     ]
 
 
@@ -203,3 +212,54 @@ def test_plugins_listing_names_versions_and_hooks() -> None:
     assert "register_payment_methods" in allowance.hooks
     assert host.payment_methods["allowance"][0] == "allowance"
     assert "default" in host.themes
+
+
+def test_decisions_and_grants_reach_on_order_decided_and_on_points_granted(
+    shop_with_recorder: Shop, recorder: Recorder
+) -> None:
+    shop = shop_with_recorder
+    buyer = user(shop, "buyer@acme.test")
+    api = shop.api(buyer)
+    api.post("/cart/lines", json={"sku_id": sku_id(shop, "BOOT-42"), "quantity": 1})
+    order = api.post("/checkout", headers={"Idempotency-Key": "dec"}).json()
+    admin_user = shop.user("admin@acme.test", roles=["tenant_admin"])
+    admin = shop.api(admin_user)
+    admin.post(f"/approvals/{order['id']}/decision", json={"decision": "reject", "reason": "no"})
+    admin.post(
+        "/wallet/grants",
+        json={"user_id": buyer.id, "points": 75, "reason": "welcome"},
+        headers={"Idempotency-Key": "w"},
+    )
+    deliver_pending(shop.portal.db, shop.portal.host)
+    assert recorder.decided == [
+        {
+            "order_id": order["id"],
+            "approver_id": admin_user.id,
+            "status": "rejected",
+            "lines": [{"line_id": order["lines"][0]["id"], "status": "rejected", "reason": "no"}],
+        }
+    ]
+    assert recorder.granted == [
+        {"user_id": buyer.id, "points": 75, "reason": "welcome", "granted_by": admin_user.id}
+    ]
+
+
+def test_plugin_routes_answer_only_where_the_plugin_is_enabled(portal: Portal) -> None:
+    """register_routes: the allowance plugin's API and pages are 404 in a tenant without it."""
+    with_points = portal.tenant("with")
+    without = portal.tenant("without", plugins={})
+    for shop in (with_points, without):
+        loc = shop.location("L1")
+        person = shop.user(f"p@{shop.slug}.test", location=loc)
+        expected = 200 if shop is with_points else 404
+        assert shop.api(person).get("/wallet").status_code == expected
+        assert shop.browser(person).get(f"/t/{shop.slug}/wallet").status_code == expected
+
+
+def test_settings_model_is_attributed_to_its_plugin() -> None:
+    """register_settings_model: the core knows whose settings each model is."""
+    from commissary_allowance.settings import AllowanceSettings
+
+    host = PluginHost()
+    assert host.info["allowance"].settings_model is AllowanceSettings
+    assert host.owner_of_settings(AllowanceSettings) == "allowance"

@@ -118,7 +118,14 @@ def test_a_tenant_is_served_at_its_own_host_name(portal: Portal) -> None:
         headers={"host": "shop.initech.test"},
     )
     assert r.status_code == 200, r.text
-    assert portal.client.get("/api/v1/me", headers={
-        "host": "shop.initech.test", "authorization": f"Bearer {r.json()['access_token']}"
-    }).json()["email"] == "peter@initech.test"
+    assert (
+        portal.client.get(
+            "/api/v1/me",
+            headers={
+                "host": "shop.initech.test",
+                "authorization": f"Bearer {r.json()['access_token']}",
+            },
+        ).json()["email"]
+        == "peter@initech.test"
+    )
     assert portal.client.get("/t/nosuch/login").status_code == 404

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import selectinload
 
 from commissary.context import Context
@@ -51,7 +51,7 @@ def _approver(ctx: Context) -> User:
     return ctx.actor
 
 
-def _scope(actor: User) -> list[object]:
+def _scope(actor: User) -> list[ColumnElement[bool]]:
     """Orders this approver may see: all of them, or those of locations they manage."""
     if acts_tenant_wide(actor):
         return []
@@ -62,7 +62,11 @@ def _scope(actor: User) -> list[object]:
 def inbox(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[InboxRow], int]:
     """Orders waiting for this approver, oldest first, in a fixed number of statements."""
     actor = _approver(ctx)
-    where = [Order.status == OrderStatus.PENDING_APPROVAL, Order.user_id != actor.id, *_scope(actor)]
+    where = [
+        Order.status == OrderStatus.PENDING_APPROVAL,
+        Order.user_id != actor.id,
+        *_scope(actor),
+    ]
     total = ctx.session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
     pending = (
         select(func.count())
@@ -139,9 +143,7 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
     approved = [lines[d.line_id] for d in decisions if d.decision is Decision.APPROVE]
     rejected = [lines[d.line_id] for d in decisions if d.decision is Decision.REJECT]
     inventory.release(ctx.session, ctx.tenant.id, _quantities(rejected))
-    event_count = ctx.session.scalar(
-        select(func.count()).where(OrderEvent.order_id == order.id)
-    )
+    event_count = ctx.session.scalar(select(func.count()).where(OrderEvent.order_id == order.id))
     payments.settle(
         ctx,
         order.id,

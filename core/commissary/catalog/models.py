@@ -49,7 +49,9 @@ class Sku(TenantScoped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(String(64))
     size: Mapped[str | None] = mapped_column(String(40))
     colour: Mapped[str | None] = mapped_column(String(40))

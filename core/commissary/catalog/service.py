@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Category, Product, Sku
@@ -103,7 +103,7 @@ def list_products(
         raise Invalid("page numbers start at 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page size must be between 1 and {MAX_PAGE_SIZE}")
-    where = [Product.is_active]
+    where: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
     if category:
         where.append(Product.category_id.in_(select(Category.id).where(Category.slug == category)))
     for word in q.lower().split()[:8]:
@@ -123,9 +123,7 @@ def list_products(
 
 
 def product_view(ctx: Context, product_id: int) -> ProductView:
-    product = ctx.session.scalar(
-        select(Product).where(Product.id == product_id, Product.is_active)
-    )
+    product = ctx.session.scalar(select(Product).where(Product.id == product_id, Product.is_active))
     if product is None:
         raise NotFound("no such product")
     return _views(ctx, [product])[0]

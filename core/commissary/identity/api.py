@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -53,5 +52,3 @@ def me(ctx: ApiCtx) -> UserPublic:
     assert ctx.actor is not None
     a = ctx.actor
     return UserPublic(id=a.id, email=a.email, name=a.name, roles=a.roles, location_id=a.location_id)
-
-

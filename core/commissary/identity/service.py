@@ -60,13 +60,15 @@ def create_user(
         raise Invalid("a user needs at least one role")
     if password is not None:
         check_password_strength(password)
-    if location_id is not None and session.scalar(
-        select(Location.id).where(Location.id == location_id, Location.tenant_id == tenant.id)
-    ) is None:
+    if (
+        location_id is not None
+        and session.scalar(
+            select(Location.id).where(Location.id == location_id, Location.tenant_id == tenant.id)
+        )
+        is None
+    ):
         raise NotFound("no such location")
-    taken = session.scalar(
-        select(User.id).where(User.tenant_id == tenant.id, User.email == email)
-    )
+    taken = session.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == email))
     if taken is not None:
         raise Conflict(f"{email} already has an account in {tenant.name}")
     user = User(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Case, case, select, update
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Sku
@@ -16,8 +16,8 @@ from commissary.errors import InsufficientStock
 from commissary.inventory.models import StockLevel
 
 
-def _by_sku(quantities: Mapping[int, int]) -> case[int]:
-    return case(quantities, value=StockLevel.sku_id)  # type: ignore[arg-type]
+def _by_sku(quantities: Mapping[int, int]) -> Case[int]:
+    return case(dict(quantities), value=StockLevel.sku_id)
 
 
 def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> None:
@@ -26,17 +26,21 @@ def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> 
     if not quantities:
         return
     wanted = _by_sku(quantities)
-    reserved = session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.tenant_id == tenant_id,
-            StockLevel.sku_id.in_(list(quantities)),
-            StockLevel.on_hand - StockLevel.reserved >= wanted,
+    reserved = (
+        session.execute(
+            update(StockLevel)
+            .where(
+                StockLevel.tenant_id == tenant_id,
+                StockLevel.sku_id.in_(list(quantities)),
+                StockLevel.on_hand - StockLevel.reserved >= wanted,
+            )
+            .values(reserved=StockLevel.reserved + wanted)
+            .returning(StockLevel.sku_id)
+            .execution_options(synchronize_session=False)
         )
-        .values(reserved=StockLevel.reserved + wanted)
-        .returning(StockLevel.sku_id)
-        .execution_options(synchronize_session=False)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     short = set(quantities) - set(reserved)
     if short:
         raise InsufficientStock(

@@ -6,9 +6,10 @@ to tables tagged ``info={"plugin": name}``; unset, to the core's untagged tables
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -19,17 +20,17 @@ from commissary.plugins import PluginHost
 
 config = context.config
 host: PluginHost | None = config.attributes.get("plugin_host")
-for info in (host.info.values() if host else []):
+for info in host.info.values() if host else []:
     if not info.core:
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(f"{info.module}.models")
-        except ModuleNotFoundError:
-            pass
 
 AUTOGEN_PLUGIN = os.environ.get("COMMISSARY_AUTOGEN_PLUGIN") or None
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     if type_ != "table":
         table = getattr(obj, "table", None)
         info = getattr(table, "info", {}) if table is not None else {}
@@ -38,7 +39,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return info.get("plugin") == AUTOGEN_PLUGIN
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Write the portable column type into revisions, not the core's Python wrapper."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

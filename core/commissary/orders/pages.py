@@ -51,7 +51,9 @@ def add(
     quantity: Annotated[int, Form()] = 1,
 ) -> RedirectResponse:
     line = service.add_to_cart(ctx, sku_id, quantity)
-    return redirect(request, f"/t/{ctx.tenant.slug}/cart", f"Added to your cart ({line.quantity} in cart).")
+    return redirect(
+        request, f"/t/{ctx.tenant.slug}/cart", f"Added to your cart ({line.quantity} in cart)."
+    )
 
 
 @router.post("/cart/lines/{line_id}")
@@ -91,7 +93,9 @@ def checkout(
         if order.status == "pending_approval"
         else f"Order {order.number} is placed and approved."
     )
-    return redirect(request, f"/t/{ctx.tenant.slug}/orders/{order_id}", None if replayed else message)
+    return redirect(
+        request, f"/t/{ctx.tenant.slug}/orders/{order_id}", None if replayed else message
+    )
 
 
 @router.get("/orders", response_class=HTMLResponse)

@@ -116,4 +116,3 @@ def settle(
         .values(state=state)
         .execution_options(synchronize_session=False)
     )
-

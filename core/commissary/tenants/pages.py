@@ -71,7 +71,9 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def tenants(request: Request, operator: OperatorDep, session: SessionDep) -> HTMLResponse:
     users = dict(
-        session.execute(select(User.tenant_id, func.count()).group_by(User.tenant_id)).tuples().all()
+        session.execute(select(User.tenant_id, func.count()).group_by(User.tenant_id))
+        .tuples()
+        .all()
     )
     rows = session.scalars(select(Tenant).order_by(Tenant.name)).all()
     return render(request, "admin/tenants.html", tenants=rows, user_counts=users)
@@ -132,9 +134,7 @@ def _public_settings(host: object, name: str, raw: dict[str, object]) -> dict[st
     model = getattr(host, "settings_models", {}).get(name)
     if model is None:
         return raw
-    secret_fields = {
-        k for k, f in model.model_fields.items() if "SecretStr" in str(f.annotation)
-    }
+    secret_fields = {k for k, f in model.model_fields.items() if "SecretStr" in str(f.annotation)}
     return {k: ("********" if k in secret_fields and v else v) for k, v in raw.items()}
 
 

@@ -97,9 +97,7 @@ def api_actor(request: Request, tenant: TenantDep, session: SessionDep) -> User 
     return user
 
 
-def _context(
-    request: Request, tenant: Tenant, session: Session, actor: User | None
-) -> Context:
+def _context(request: Request, tenant: Tenant, session: Session, actor: User | None) -> Context:
     hooks = hooks_for(session, request.app.state.host, tenant)
     ctx = Context(tenant=tenant, session=session, hooks=hooks, actor=actor)
     request.state.ctx = ctx

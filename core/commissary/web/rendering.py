@@ -34,7 +34,7 @@ def theme_chain(themes: dict[str, Theme], name: str) -> list[Theme]:
 def build_environment(host: PluginHost, theme: str = DEFAULT_THEME) -> Environment:
     if theme not in host.themes:
         raise RuntimeError(
-            f"theme {theme!r} is not installed; install themes/default (pip install -e themes/default)"
+            f"theme {theme!r} is not installed (pip install -e themes/default for the default)"
         )
     folders = [*host.template_dirs, *(str(t.templates) for t in theme_chain(host.themes, theme))]
     env = Environment(

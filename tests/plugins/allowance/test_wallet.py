@@ -19,10 +19,18 @@ def test_manager_grants_points_with_a_reason_and_the_buyer_sees_them(shop: Shop)
     assert r.status_code == 201, r.text
     mine = shop.api(buyer)
     assert mine.get("/wallet").json() == {
-        "user_id": buyer.id, "available": 1250, "held": 0, "spent": 0, "label": "points"
+        "user_id": buyer.id,
+        "available": 1250,
+        "held": 0,
+        "spent": 0,
+        "label": "points",
     }
     newest = mine.get("/wallet/entries").json()[0]
-    assert (newest["kind"], newest["available_delta"], newest["reason"]) == ("grant", 250, "Winter top-up")
+    assert (newest["kind"], newest["available_delta"], newest["reason"]) == (
+        "grant",
+        250,
+        "Winter top-up",
+    )
 
 
 def test_a_retried_grant_grants_once(shop: Shop) -> None:
@@ -40,7 +48,9 @@ def test_bad_grants_are_refused(shop: Shop) -> None:
     manager = shop.api(user(shop, "manager@acme.test"))
 
     def grant(body: dict, key: str) -> int:  # type: ignore[type-arg]
-        return manager.post("/wallet/grants", json=body, headers={"Idempotency-Key": key}).status_code
+        return manager.post(
+            "/wallet/grants", json=body, headers={"Idempotency-Key": key}
+        ).status_code
 
     assert grant({"user_id": buyer.id, "points": 0, "reason": "x"}, "a") == 422
     assert grant({"user_id": buyer.id, "points": -5, "reason": "x"}, "b") == 422

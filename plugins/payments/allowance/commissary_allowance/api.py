@@ -34,7 +34,10 @@ def my_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[EntryPublic]:
     assert ctx.actor is not None
-    return [EntryPublic.of(e) for e in service.entries(ctx.session, ctx.actor.id, limit=limit, offset=offset)]
+    return [
+        EntryPublic.of(e)
+        for e in service.entries(ctx.session, ctx.actor.id, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/wallet/people", response_model=list[PersonBalance])
@@ -43,8 +46,12 @@ def people(ctx: GranterCtx) -> list[PersonBalance]:
     users = service.grantable_people(ctx)
     balances = dict(
         ctx.session.execute(
-            select(Wallet.user_id, Wallet.available).where(Wallet.user_id.in_([u.id for u in users]))
-        ).tuples().all()
+            select(Wallet.user_id, Wallet.available).where(
+                Wallet.user_id.in_([u.id for u in users])
+            )
+        )
+        .tuples()
+        .all()
     )
     return [
         PersonBalance(user_id=u.id, name=u.name, email=u.email, available=balances.get(u.id, 0))

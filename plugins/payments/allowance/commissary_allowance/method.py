@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from commissary import POINTS, AuthorizeRequest, PaymentMethod, PaymentRef, PaymentResult, ResultState
+from commissary import (
+    POINTS,
+    AuthorizeRequest,
+    PaymentMethod,
+    PaymentRef,
+    PaymentResult,
+    ResultState,
+)
 from commissary_allowance import service
 from commissary_allowance.models import EntryKind
 from commissary_allowance.settings import AllowanceSettings
@@ -44,7 +51,9 @@ class AllowancePayment(PaymentMethod):
         state = ResultState.CAPTURED if request.capture else ResultState.AUTHORIZED
         return PaymentResult(state, request.amount, reference=f"wallet:{request.payer_id}")
 
-    def _settle(self, payment: PaymentRef, amount: Decimal, key: str, kind: EntryKind) -> PaymentResult:
+    def _settle(
+        self, payment: PaymentRef, amount: Decimal, key: str, kind: EntryKind
+    ) -> PaymentResult:
         moved = service.move(
             self.ctx.session,
             self.ctx.tenant.id,

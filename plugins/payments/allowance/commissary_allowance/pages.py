@@ -42,8 +42,12 @@ def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
     people = service.grantable_people(ctx)
     balances = dict(
         ctx.session.execute(
-            select(Wallet.user_id, Wallet.available).where(Wallet.user_id.in_([u.id for u in people]))
-        ).tuples().all()
+            select(Wallet.user_id, Wallet.available).where(
+                Wallet.user_id.in_([u.id for u in people])
+            )
+        )
+        .tuples()
+        .all()
     )
     settings = ctx.settings(AllowanceSettings)
     return render(

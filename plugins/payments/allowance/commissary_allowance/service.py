@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from commissary import Context, Forbidden, Invalid, NotFound, User, acts_tenant_wide
+from commissary import Context, Forbidden, Invalid, NotFound, User, acts_tenant_wide, emit_event
 from commissary import Location as LocationModel
 from commissary_allowance.models import EntryKind, LedgerEntry, Wallet
 from commissary_allowance.settings import AllowanceSettings
@@ -105,7 +105,9 @@ def balance(session: Session, user_id: int) -> Balance:
     return Balance(wallet.available, wallet.held, wallet.spent)
 
 
-def entries(session: Session, user_id: int, *, limit: int = 100, offset: int = 0) -> list[LedgerEntry]:
+def entries(
+    session: Session, user_id: int, *, limit: int = 100, offset: int = 0
+) -> list[LedgerEntry]:
     return list(
         session.scalars(
             select(LedgerEntry)
@@ -138,7 +140,9 @@ def grant(ctx: Context, user_id: int, points: int, reason: str, key: str) -> Led
         raise Forbidden("sign in to grant points")
     settings = ctx.settings(AllowanceSettings)
     full_key = f"grant:{actor.id}:{key}"
-    existing = ctx.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == full_key))
+    existing = ctx.session.scalar(
+        select(LedgerEntry).where(LedgerEntry.idempotency_key == full_key)
+    )
     if existing is not None:
         return existing
     if not 1 <= points <= settings.max_grant:
@@ -159,6 +163,12 @@ def grant(ctx: Context, user_id: int, points: int, reason: str, key: str) -> Led
         key=full_key,
         reason=reason.strip(),
         actor_id=actor.id,
+    )
+    emit_event(
+        ctx.session,
+        ctx.tenant.id,
+        "points_granted",
+        {"user_id": user_id, "points": points, "reason": reason.strip(), "granted_by": actor.id},
     )
     ctx.session.flush()
     entry = ctx.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == full_key))
