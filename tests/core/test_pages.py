@@ -166,8 +166,12 @@ def test_tenant_admin_creates_a_user(shop: Shop) -> None:
     assert r.status_code == 303
     assert "new@acme.test" in admin.get("/t/acme/admin/").text
     dup = _post(
-        admin, "/t/acme/admin/users", email="new@acme.test", name="x",
-        password="a-long-password", role="buyer",
+        admin,
+        "/t/acme/admin/users",
+        email="new@acme.test",
+        name="x",
+        password="a-long-password",
+        role="buyer",
     )
     assert dup.status_code == 409 and "already has an account" in dup.text
 
@@ -182,10 +186,14 @@ def test_operator_enables_a_plugin_in_the_console(shop: Shop) -> None:
     _post(browser, "/admin/login", email="op@ops.test", password="a-long-password")
     page = browser.get("/admin/tenants/acme")
     assert page.status_code == 200 and "allowance" in page.text
-    bad = _post(browser, "/admin/tenants/acme/plugins/allowance", enabled="on", settings='{"max_grant": 0}')
+    bad = _post(
+        browser, "/admin/tenants/acme/plugins/allowance", enabled="on", settings='{"max_grant": 0}'
+    )
     assert bad.status_code == 422 and "max_grant" in bad.text
     ok = _post(
-        browser, "/admin/tenants/acme/plugins/allowance", enabled="on",
+        browser,
+        "/admin/tenants/acme/plugins/allowance",
+        enabled="on",
         settings='{"points_label": "credits"}',
     )
     assert ok.status_code == 303
