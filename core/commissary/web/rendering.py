@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from commissary.context import Context
 from commissary.hooktypes import MenuLink, Theme
@@ -36,14 +36,17 @@ def build_environment(host: PluginHost, theme: str = DEFAULT_THEME) -> Environme
         raise RuntimeError(
             f"theme {theme!r} is not installed (pip install -e themes/default for the default)"
         )
-    folders = [*host.template_dirs, *(str(t.templates) for t in theme_chain(host.themes, theme))]
+    chain = theme_chain(host.themes, theme)
+    folders = [*host.template_dirs, *(str(t.templates) for t in chain)]
+    # Every theme's templates are also reachable as "<theme>/<name>", so a child theme can
+    # override base.html with {% extends "default/base.html" %} and change a block or two.
+    by_theme = PrefixLoader({t.name: FileSystemLoader(str(t.templates)) for t in chain})
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+        loader=ChoiceLoader([*(FileSystemLoader(folder) for folder in folders), by_theme]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    chain = theme_chain(host.themes, theme)
 
     def static(filename: str) -> str:
         """The URL of a theme file: the child theme's copy wins over its parent's."""
