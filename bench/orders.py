@@ -819,6 +819,9 @@ def main() -> int:
     parser.add_argument("--no-pgbench", action="store_true")
     parser.add_argument("--show-sql", action="store_true", help="print the checkout's statements")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="before each load run, wait up to SECONDS for other processes to "
+                             "leave the machine idle (< 0.3 cores busy)")
     parser.add_argument(
         "--no-analyze",
         action="store_true",
@@ -881,6 +884,10 @@ def main() -> int:
 
     def one(workers: int, scenario: str) -> None:
         nonlocal server_command
+        if args.wait_quiet:
+            deadline = time.monotonic() + args.wait_quiet
+            while (busy := machine_load(2.0)) > 0.3 and time.monotonic() < deadline:
+                log(f"  machine busy ({busy:.2f} cores), waiting for it to calm down")
         server = Server(
             args.server, workers, url, outbox=not args.no_outbox_worker, access_log=args.access_log
         )

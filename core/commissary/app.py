@@ -64,7 +64,7 @@ class TenantHostMiddleware:
                 rows = session.execute(
                     select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None))
                 )
-                self._hosts = {h: s for h, s in rows.tuples() if h}
+                self._hosts = {h: s for h, s in rows if h}
             self._loaded = time.monotonic()
         return self._hosts.get(host)
 

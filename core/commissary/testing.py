@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -243,7 +242,7 @@ class Shop:
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 
-    def api(self, user: User | None = None) -> httpx.Client:
+    def api(self, user: User | None = None) -> TestClient:
         """An API client for this tenant's ``/api/v1``, signed in as ``user``."""
         headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
         client = TestClient(self.portal.app, base_url=f"http://testserver/t/{self.slug}/api/v1")

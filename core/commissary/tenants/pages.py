@@ -71,9 +71,7 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def tenants(request: Request, operator: OperatorDep, session: SessionDep) -> HTMLResponse:
     users = dict(
-        session.execute(select(User.tenant_id, func.count()).group_by(User.tenant_id))
-        .tuples()
-        .all()
+        session.execute(select(User.tenant_id, func.count()).group_by(User.tenant_id)).all()
     )
     rows = session.scalars(select(Tenant).order_by(Tenant.name)).all()
     return render(request, "admin/tenants.html", tenants=rows, user_counts=users)

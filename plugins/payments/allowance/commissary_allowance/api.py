@@ -49,9 +49,7 @@ def people(ctx: GranterCtx) -> list[PersonBalance]:
             select(Wallet.user_id, Wallet.available).where(
                 Wallet.user_id.in_([u.id for u in users])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return [
         PersonBalance(user_id=u.id, name=u.name, email=u.email, available=balances.get(u.id, 0))

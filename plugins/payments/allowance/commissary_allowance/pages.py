@@ -24,7 +24,7 @@ def wallet(request: Request, ctx: PageCtx) -> HTMLResponse:
     entries = service.entries(ctx.session, ctx.actor.id, limit=200)
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     names = dict(
-        ctx.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).tuples().all()
+        ctx.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()
     )
     return render(
         request,
@@ -45,9 +45,7 @@ def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
             select(Wallet.user_id, Wallet.available).where(
                 Wallet.user_id.in_([u.id for u in people])
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     settings = ctx.settings(AllowanceSettings)
     return render(
