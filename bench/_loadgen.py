@@ -58,22 +58,27 @@ class HttpxTransport:
     """httpx.AsyncClient, one keep-alive connection per buyer."""
 
     def __init__(self, base_url: str, token: str) -> None:
-        self.client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(30.0),
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        self.base_url, self.token = base_url, token
+        self.client: httpx.AsyncClient | None = None
 
     async def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes]:
+        if self.client is None:
+            self.client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(30.0),
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
         extra = {"Content-Type": "application/json"} if body is not None else {}
         r = await self.client.request(method, path, content=body, headers={**extra, **(headers or {})})
         return r.status_code, r.content
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
 
 
 class RawTransport:
@@ -191,6 +196,8 @@ class Buyer:
     async def run(self, end: float) -> None:
         assert self.http is not None
         http, n, clock = self.http, 0, time.perf_counter
+        per_request = self.cfg.get("connections") == "request"
+        per_order = self.cfg.get("connections") == "order"
         while clock() < end:
             n += 1
             started = clock()
@@ -200,6 +207,8 @@ class Buyer:
                     t = clock()
                     body = b'{"sku_id":%d,"quantity":%d}' % (sku, self.rng.randint(1, 3))
                     status, data = await http.request("POST", "/cart/lines", body)
+                    if per_request:
+                        await http.close()
                     self.cart_add.append((clock(), clock() - t))
                     if status != 201:
                         failure = f"cart {status}: {data[:300].decode(errors='replace')}"
@@ -211,6 +220,8 @@ class Buyer:
                         headers={"Idempotency-Key": f"{self.cfg['run_id']}-{self.index}-{n}"},
                     )
                     self.checkout.append((clock(), clock() - t))
+                    if per_request or per_order:
+                        await http.close()
                     if status != 201:
                         failure = f"checkout {status}: {data[:300].decode(errors='replace')}"
             except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError) as exc:

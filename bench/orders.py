@@ -436,6 +436,7 @@ def run_load(
         "duration": args.duration,
         "seed": args.seed,
         "client": args.client,
+        "connections": args.connections,
         "run_id": uuid.uuid4().hex[:12],
         "server_pid": server.proc.pid,
         "pg_dsn": make_url(pg_base)
@@ -801,6 +802,9 @@ def main() -> int:
     parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="load generator HTTP client: raw asyncio HTTP/1.1 (lean) or httpx")
+    parser.add_argument("--connections", choices=["order", "request", "keepalive"], default="order",
+                        help="a new connection per order (default), per request, or one "
+                             "keep-alive connection per buyer for the whole run")
     parser.add_argument(
         "--no-outbox-worker",
         action="store_true",
@@ -958,6 +962,7 @@ def main() -> int:
         "warmup_s": args.warmup,
         "server": args.server,
         "client": args.client,
+        "connections": args.connections,
         "server_command": server_command,
         "outbox_worker_inprocess": not args.no_outbox_worker,
         "access_log": args.access_log,

@@ -130,6 +130,12 @@ class PluginHost:
     def is_core(self, name: str) -> bool:
         return name in self.info and self.info[name].core
 
+    def is_tenant_plugin(self, name: str) -> bool:
+        """Whether enabling ``name`` per tenant means anything: themes are chosen for the
+        whole deployment, so a plugin that only registers themes is not listed per tenant."""
+        info = self.info.get(name)
+        return info is not None and not info.core and set(info.hooks) != {"register_themes"}
+
     def owner_of_settings(self, model: type[PluginSettings]) -> str:
         for name, candidate in self.settings_models.items():
             if candidate is model:

@@ -230,3 +230,18 @@ def test_security_headers_are_set(shop: Shop) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_refused_grant_keeps_the_form_and_says_why(shop: Shop) -> None:
+    buyer = user(shop, "buyer@acme.test")
+    manager = shop.browser(user(shop, "manager@acme.test"))
+    form = manager.get("/t/acme/wallet/grant").text
+    key = re.search(r'name="grant_key" value="([^"]+)"', form)
+    assert key is not None
+    r = _post(
+        manager, "/t/acme/wallet/grant", user_id=buyer.id, points=50, reason=" ",
+        grant_key=key.group(1),
+    )
+    assert r.status_code == 422
+    assert "say why you grant the points" in r.text.lower() and "Buyer" in r.text
+    assert wallet(shop.portal.db, shop.tenant.id, buyer.id)[0] == 1000

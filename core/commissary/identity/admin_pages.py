@@ -34,7 +34,8 @@ def people(request: Request, ctx: AdminCtx) -> HTMLResponse:
         location_names={loc.id: loc.name for loc in locations},
         user_names={u.id: u.name for u in users},
         roles=[r.value for r in Role],
-        plugins=[host.info[n] for n in host.names() if not host.is_core(n)],
+        plugins=[host.info[n] for n in host.names() if host.is_tenant_plugin(n)],
+        enabled={n for n in ctx.hooks.enabled if host.is_tenant_plugin(n)},
     )
 
 

@@ -106,12 +106,16 @@ def orders(request: Request, ctx: BuyerCtx) -> HTMLResponse:
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order(request: Request, ctx: BuyerCtx, order_id: int) -> HTMLResponse:
     found = service.order_for(ctx, order_id)
+    events = service.history(ctx, order_id)
     return render(
         request,
         "order.html",
         ctx,
         order=found,
-        events=service.history(ctx, order_id),
+        events=events,
+        names=service.people_names(
+            ctx, {e.actor_id for e in events} | {x.decided_by_id for x in found.lines}
+        ),
         approved=sum(x.line_points for x in found.lines if x.status == "approved"),
         refunded=sum(x.line_points for x in found.lines if x.status == "rejected"),
     )

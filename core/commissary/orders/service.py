@@ -19,7 +19,7 @@ from commissary.catalog.models import Product, Sku
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
-from commissary.identity.models import Location
+from commissary.identity.models import Location, User
 from commissary.inventory import service as inventory
 from commissary.jobs.outbox import emit
 from commissary.orders.models import CartLine, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
@@ -288,6 +288,14 @@ def my_orders(ctx: Context, *, limit: int = 50, offset: int = 0) -> list[Order]:
             .offset(offset)
         )
     )
+
+
+def people_names(ctx: Context, user_ids: set[int | None]) -> dict[int, str]:
+    """Display names for the people named in an order's history, in one query."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(ctx.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def history(ctx: Context, order_id: int) -> list[OrderEvent]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from commissary.errors import DomainError, Invalid
 from commissary.identity import service as identity
 from commissary.identity.api import client_address
-from commissary.identity.models import Location, User
+from commissary.identity.models import Location, Role, User
 from commissary.tenants import service
 from commissary.tenants.models import Tenant
 from commissary.web.deps import OPERATOR_COOKIE, OperatorDep, SessionDep
@@ -116,7 +116,8 @@ def tenant(request: Request, operator: OperatorDep, session: SessionDep, slug: s
         request,
         "admin/tenant.html",
         t=found,
-        plugins=[host.info[n] for n in host.names()],
+        plugins=[host.info[n] for n in host.names() if host.is_core(n) or host.is_tenant_plugin(n)],
+        roles=[r.value for r in Role],
         activations=activations,
         users=users,
         locations={loc.id: loc for loc in locations},

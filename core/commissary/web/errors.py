@@ -29,7 +29,16 @@ def _problem(status: int, code: str, message: str, detail: object = None) -> JSO
 
 def _page(request: Request, status: int, title: str, message: str) -> Response:
     try:
-        return render(request, "error.html", status_code=status, title=title, message=message)
+        ctx = getattr(request.state, "ctx", None)
+        return render(
+            request,
+            "error.html",
+            ctx,
+            status_code=status,
+            title=title,
+            message=message,
+            status=status,
+        )
     except Exception:  # the error page itself must never fail
         log.exception("rendering the error page failed")
         return Response(f"{status} {title}: {message}", status_code=status, media_type="text/plain")

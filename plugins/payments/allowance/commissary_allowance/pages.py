@@ -9,7 +9,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from commissary import Context, PageCtx, Permission, User, page_requires, redirect, render
+from commissary import (
+    Context,
+    Invalid,
+    NotFound,
+    PageCtx,
+    Permission,
+    User,
+    page_requires,
+    redirect,
+    render,
+)
 from commissary_allowance import service
 from commissary_allowance.models import Wallet
 from commissary_allowance.settings import AllowanceSettings
@@ -37,8 +47,9 @@ def wallet(request: Request, ctx: PageCtx) -> HTMLResponse:
     )
 
 
-@router.get("/wallet/grant", response_class=HTMLResponse)
-def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
+def _grant_page(
+    request: Request, ctx: Context, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
     people = service.grantable_people(ctx)
     balances = dict(
         ctx.session.execute(
@@ -52,15 +63,22 @@ def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
         request,
         "allowance/grant.html",
         ctx,
+        status_code=status_code,
         people=people,
         balances=balances,
         label=settings.points_label,
         max_grant=settings.max_grant,
         grant_key=secrets.token_urlsafe(16),
+        error=error,
     )
 
 
-@router.post("/wallet/grant")
+@router.get("/wallet/grant", response_class=HTMLResponse)
+def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
+    return _grant_page(request, ctx)
+
+
+@router.post("/wallet/grant", response_model=None)
 def grant(
     request: Request,
     ctx: GranterCtx,
@@ -68,8 +86,12 @@ def grant(
     points: Annotated[int, Form()],
     reason: Annotated[str, Form(max_length=500)],
     grant_key: Annotated[str, Form(max_length=100)],
-) -> RedirectResponse:
-    entry = service.grant(ctx, user_id, points, reason, f"page:{grant_key}")
+) -> RedirectResponse | HTMLResponse:
+    try:
+        entry = service.grant(ctx, user_id, points, reason, f"page:{grant_key}")
+    except (Invalid, NotFound) as exc:
+        ctx.session.rollback()
+        return _grant_page(request, ctx, exc.message, exc.status_code)
     person = ctx.session.get(User, user_id)
     label = ctx.settings(AllowanceSettings).points_label
     name = person.name if person else "the person"
