@@ -126,3 +126,18 @@ def test_two_approvers_deciding_one_line_settle_it_once(shop: Shop) -> None:
     assert held == 0
     assert (available, spent) in {(1000 - 360, 360), (1000, 0)}
     assert stock(shop, "BOOT-42")[1] == (0 if spent == 0 else 2)
+
+
+def test_concurrent_checkouts_of_one_cart_under_different_keys_spend_once(shop: Shop) -> None:
+    buyer = shop.user("solo@acme.test", location=shop.locations["N1"], points=100)
+    ctx = shop.context(buyer)
+    orders.add_to_cart(ctx, sku_id(shop, "POLO-S"), 1)  # 40 points
+    ctx.session.commit()
+    ctx.session.close()
+    results = _race(6, lambda i: _submit(shop, buyer, f"key-{i}"))
+    assert results.count("ordered") == 1
+    assert set(results) <= {"ordered", "conflict", "invalid"}
+    assert order_count(shop) == 1
+    available, held, spent = wallet(shop.portal.db, shop.tenant.id, buyer.id)
+    assert (available, held + spent) == (60, 40)
+    assert stock(shop, "POLO-S") == (10, 1)

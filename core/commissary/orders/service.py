@@ -254,7 +254,13 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
         201,
         {"order_id": order.id},
     )
-    ctx.session.execute(delete(CartLine).where(CartLine.user_id == buyer.id))
+    # The cart is consumed exactly once: a concurrent submission of the same cart under
+    # another key waits here for this one and then finds its lines gone.
+    consumed = ctx.session.execute(
+        delete(CartLine).where(CartLine.id.in_([i.line.id for i in cart]))
+    )
+    if consumed.rowcount != len(cart):  # type: ignore[attr-defined]
+        raise Conflict("your cart changed while the order was being placed; check it and retry")
     return order.id, False
 
 
