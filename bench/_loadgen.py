@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,11 @@ class HttpxTransport:
         self.client: httpx.AsyncClient | None = None
 
     async def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         if self.client is None:
             self.client = httpx.AsyncClient(
@@ -72,7 +77,9 @@ class HttpxTransport:
                 headers={"Authorization": f"Bearer {self.token}"},
             )
         extra = {"Content-Type": "application/json"} if body is not None else {}
-        r = await self.client.request(method, path, content=body, headers={**extra, **(headers or {})})
+        r = await self.client.request(
+            method, path, content=body, headers={**extra, **(headers or {})}
+        )
         return r.status_code, r.content
 
     async def close(self) -> None:
@@ -88,9 +95,12 @@ class RawTransport:
 
     def __init__(self, base_url: str, token: str) -> None:
         url = httpx.URL(base_url)
-        self.host, self.port, self.prefix = url.host, url.port or 80, url.raw_path.decode().rstrip("/")
-        self.fixed = (f"Host: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
-                      "Accept: application/json\r\nUser-Agent: commissary-bench\r\n")
+        self.host, self.port = url.host, url.port or 80
+        self.prefix = url.raw_path.decode().rstrip("/")
+        self.fixed = (
+            f"Host: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+            "Accept: application/json\r\nUser-Agent: commissary-bench\r\n"
+        )
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -98,7 +108,11 @@ class RawTransport:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         async with asyncio.timeout(30.0):
             try:
@@ -130,13 +144,13 @@ class RawTransport:
             line = await self.reader.readuntil(b"\r\n")
             if line == b"\r\n":
                 break
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
+            raw_name, _, value = line.partition(b":")
+            field = raw_name.strip().lower()
+            if field == b"content-length":
                 length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            elif field == b"transfer-encoding" and b"chunked" in value.lower():
                 chunked = True
-            elif name == b"connection" and b"close" in value.lower():
+            elif field == b"connection" and b"close" in value.lower():
                 close = True
         if status in (204, 304) or status < 200 or method == "HEAD":
             data = b""
@@ -187,7 +201,7 @@ class Buyer:
     async def _reset_cart(self) -> None:
         assert self.http is not None
         try:
-            status, data = await self.http.request("GET", "/cart")
+            _status, data = await self.http.request("GET", "/cart")
             for line in json.loads(data).get("lines", []):
                 await self.http.request("DELETE", f"/cart/lines/{line['id']}")
         except Exception:  # best effort; the next order reports any lasting problem
@@ -216,7 +230,8 @@ class Buyer:
                 if not failure:
                     t = clock()
                     status, data = await http.request(
-                        "POST", "/checkout",
+                        "POST",
+                        "/checkout",
                         headers={"Idempotency-Key": f"{self.cfg['run_id']}-{self.index}-{n}"},
                     )
                     self.checkout.append((clock(), clock() - t))
@@ -325,6 +340,7 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
         "cart_add_ms": _summary([v for b in buyers for v in inside(b.cart_add)]),
         "checkout_ms": _summary([v for b in buyers for v in inside(b.checkout)]),
         "errors": len(errors),
+        "error_kinds": dict(Counter(e.split(":")[0] for e in errors)),
         "errors_total": len(all_errors),
         "error_samples": sorted(set(all_errors))[:8],
         "orders_per_buyer_min_max": [per_buyer[0], per_buyer[-1]],

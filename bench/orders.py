@@ -291,7 +291,7 @@ def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, 
                 products = client.get(f"{base}/products", params={"page_size": 100}).json()
                 skus = [s["id"] for item in products["items"] for s in item["skus"]][:6]
 
-                def order(skus3: list[int], key: str) -> tuple[list[int], int]:
+                def order(skus3: list[int], key: str, base: str = base) -> tuple[list[int], int]:
                     adds = []
                     for sku in skus3:
                         before = len(statements)
@@ -303,7 +303,7 @@ def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, 
                     assert r.status_code == 201, r.text
                     return adds, before
 
-                order(skus[:3], f"probe-warm-{uuid.uuid4().hex}")  # warm caches
+                order(skus[:3], f"probe-warm-{uuid.uuid4().hex}")  # warm caches (hooks, SQL)
                 event.listen(engine, "before_cursor_execute", listener)
                 try:
                     statements.clear()
@@ -334,7 +334,7 @@ class Server:
     """The app as deployed: uvicorn (or gunicorn) with several worker processes."""
 
     def __init__(
-        self, kind: str, workers: int, url: str, *, outbox: bool, access_log: bool
+        self, kind: str, workers: int, url: str, *, outbox: bool, access_log: bool, label: str
     ) -> None:
         self.kind, self.workers = kind, workers
         self.port = free_port()
@@ -378,7 +378,7 @@ class Server:
                 cmd.append("--no-access-log")
         self.command = " ".join([Path(cmd[0]).name, *cmd[1:]])
         RESULTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = RESULTS / "server.log"
+        self.log_path = RESULTS / f"server-{label}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             cmd,
@@ -479,7 +479,7 @@ def run_load(
     if gen.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{err[-3000:]}")
     result: dict[str, Any] = json.loads(out)
-    if profiles:
+    if profiles and profile:
         result["profile"] = summarise_profiles([path for _spy, path in profiles], profile)
     return result
 
@@ -698,14 +698,16 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
     row(
         "CPU cores: server / client / postgres",
         [
-            f"{x['cpu']['server_cores']:.2f} / {x['cpu']['client_cores']:.2f} / {x['cpu']['postgres_cores']:.2f}"
+            f"{x['cpu']['server_cores']:.2f} / {x['cpu']['client_cores']:.2f} / "
+            f"{x['cpu']['postgres_cores']:.2f}"
             for x in loads
         ],
     )
     row(
         "CPU: machine busy (of cores) / other procs",
         [
-            f"{x['cpu']['machine_busy_cores']:.2f} / {x['cpu']['cpus']}  ({x['cpu'].get('other_cores', 0):.2f})"
+            f"{x['cpu']['machine_busy_cores']:.2f} / {x['cpu']['cpus']}  "
+            f"({x['cpu'].get('other_cores', 0):.2f})"
             for x in loads
         ],
         "other ≈ 0",
@@ -717,6 +719,15 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
     row(
         "postgres CPU ms / order",
         [fmt(x["cpu"]["postgres_cores"] * 1000 / max(x["orders_per_s"], 0.01)) for x in loads],
+    )
+    row(
+        "errors by kind / PG deadlocks",
+        [
+            (", ".join(f"{k} x{v}" for k, v in x.get("error_kinds", {}).items()) or "none")
+            + f" / {x['pg'].get('deadlocks', 0)}"
+            for x in loads
+        ],
+        "none / 0",
     )
     row("outbox undelivered after run", [fmt(r["outbox"]["undelivered"]) for r in headline])
     row("pgbench TPC-B tps (same run)", [fmt(tps) for _ in headline])
@@ -800,11 +811,19 @@ def main() -> int:
         "every order waits, points held)",
     )
     parser.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="load generator HTTP client: raw asyncio HTTP/1.1 (lean) or httpx")
-    parser.add_argument("--connections", choices=["order", "request", "keepalive"], default="order",
-                        help="a new connection per order (default), per request, or one "
-                             "keep-alive connection per buyer for the whole run")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="load generator HTTP client: raw asyncio HTTP/1.1 (lean) or httpx",
+    )
+    parser.add_argument(
+        "--connections",
+        choices=["order", "request", "keepalive"],
+        default="order",
+        help="a new connection per order (default), per request, or one "
+        "keep-alive connection per buyer for the whole run",
+    )
     parser.add_argument(
         "--no-outbox-worker",
         action="store_true",
@@ -823,9 +842,14 @@ def main() -> int:
     parser.add_argument("--no-pgbench", action="store_true")
     parser.add_argument("--show-sql", action="store_true", help="print the checkout's statements")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="before each load run, wait up to SECONDS for other processes to "
-                             "leave the machine idle (< 0.3 cores busy)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each load run, wait up to SECONDS for other processes to "
+        "leave the machine idle (< 0.3 cores busy)",
+    )
     parser.add_argument(
         "--no-analyze",
         action="store_true",
@@ -893,7 +917,12 @@ def main() -> int:
             while (busy := machine_load(2.0)) > 0.3 and time.monotonic() < deadline:
                 log(f"  machine busy ({busy:.2f} cores), waiting for it to calm down")
         server = Server(
-            args.server, workers, url, outbox=not args.no_outbox_worker, access_log=args.access_log
+            args.server,
+            workers,
+            url,
+            outbox=not args.no_outbox_worker,
+            access_log=args.access_log,
+            label=f"{scenario}-w{workers}",
         )
         server_command = server.command
         try:

@@ -28,7 +28,7 @@ from commissary.plugins import PluginHost
 from commissary.settings import Settings, get_settings
 from commissary.tenants import pages as operator_pages
 from commissary.tenants.models import Tenant
-from commissary.web import errors
+from commissary.web import apidocs, errors
 from commissary.web.csrf import verify_csrf
 from commissary.web.deps import plugin_enabled
 from commissary.web.rendering import build_environment, static_dirs
@@ -123,6 +123,8 @@ def create_app(
         version="0.1.0",
         summary="B2B ordering portal: every tenant's REST API lives under /t/{tenant_slug}/api/v1.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -165,6 +167,7 @@ def create_app(
         home = f"/t/{settings.default_tenant}/" if settings.default_tenant else "/admin/"
         return RedirectResponse(home, status_code=307)
 
+    apidocs.install(app)
     errors.install(app)
     app.add_middleware(TenantHostMiddleware, db=db)
     return app

@@ -239,7 +239,11 @@ def test_a_refused_grant_keeps_the_form_and_says_why(shop: Shop) -> None:
     key = re.search(r'name="grant_key" value="([^"]+)"', form)
     assert key is not None
     r = _post(
-        manager, "/t/acme/wallet/grant", user_id=buyer.id, points=50, reason=" ",
+        manager,
+        "/t/acme/wallet/grant",
+        user_id=buyer.id,
+        points=50,
+        reason=" ",
         grant_key=key.group(1),
     )
     assert r.status_code == 422

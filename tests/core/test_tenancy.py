@@ -129,3 +129,14 @@ def test_a_tenant_is_served_at_its_own_host_name(portal: Portal) -> None:
         == "peter@initech.test"
     )
     assert portal.client.get("/t/nosuch/login").status_code == 404
+
+
+def test_api_is_documented_with_its_plugins_and_bearer_auth(portal: Portal) -> None:
+    spec = portal.client.get("/openapi.json").json()
+    paths = spec["paths"]
+    assert "/t/{tenant_slug}/api/v1/checkout" in paths
+    assert "/t/{tenant_slug}/api/v1/wallet/grants" in paths  # the allowance plugin's routes
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    docs = portal.client.get("/docs")
+    assert docs.status_code == 200 and "/docs/init.js" in docs.text
+    assert portal.client.get("/docs/static/swagger-ui-bundle.js").status_code == 200

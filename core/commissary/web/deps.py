@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,11 +89,17 @@ def page_actor(request: Request, tenant: TenantDep, session: SessionDep) -> User
     return user
 
 
-def api_actor(request: Request, tenant: TenantDep, session: SessionDep) -> User | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    user = _actor_from_token(
-        session, tenant, token.strip() if scheme.lower() == "bearer" else None, TokenKind.API
-    )
+bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
+
+
+def api_actor(
+    request: Request,
+    tenant: TenantDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User | None:
+    token = credentials.credentials if credentials else None
+    user = _actor_from_token(session, tenant, token, TokenKind.API)
     request.state.actor = user
     return user
 
