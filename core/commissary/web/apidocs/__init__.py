@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-import fastapi_offline
 
 HERE = Path(__file__).parent
 SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
