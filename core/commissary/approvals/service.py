@@ -18,7 +18,7 @@ from commissary.errors import Conflict, Forbidden, Invalid, NotFound
 from commissary.identity.models import Location, User
 from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
 from commissary.inventory import service as inventory
-from commissary.jobs.outbox import emit
+from commissary.orders import history
 from commissary.orders.models import LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from commissary.payments import service as payments
 
@@ -179,22 +179,7 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
             for d in decisions
         ],
     }
-    ctx.session.add(
-        OrderEvent(
-            tenant_id=ctx.tenant.id,
-            order_id=order.id,
-            actor_id=actor.id,
-            at=ctx.now,
-            kind="decided",
-            detail=detail,
-        )
-    )
-    emit(
-        ctx.session,
-        ctx.tenant.id,
-        "order_decided",
-        {"order_id": order.id, "approver_id": actor.id, **detail},
-    )
+    history.record(ctx, order.id, "decided", detail, event={"approver_id": actor.id, **detail})
     ctx.session.flush()
     return order_to_decide(ctx, order.id)
 

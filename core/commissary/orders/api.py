@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from commissary import idempotency
 from commissary.context import Context
 from commissary.identity.permissions import Permission
-from commissary.orders import service
+from commissary.orders import history, service
 from commissary.orders.schemas import (
     CartLineCreate,
     CartLinePublic,
@@ -100,4 +100,4 @@ def get_order(ctx: BuyerCtx, order_id: int) -> OrderPublic:
 @router.get("/orders/{order_id}/history", response_model=list[OrderEventPublic])
 def order_history(ctx: BuyerCtx, order_id: int) -> list[OrderEventPublic]:
     service.order_for(ctx, order_id)
-    return [OrderEventPublic.of(e) for e in service.history(ctx, order_id)]
+    return [OrderEventPublic.of(e) for e in history.events(ctx, order_id)]

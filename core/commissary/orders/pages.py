@@ -12,7 +12,7 @@ from commissary import idempotency
 from commissary.context import Context
 from commissary.errors import DomainError
 from commissary.identity.permissions import Permission
-from commissary.orders import service
+from commissary.orders import history, service
 from commissary.payments.service import points_balance
 from commissary.web.deps import page_requires
 from commissary.web.rendering import redirect, render
@@ -106,7 +106,7 @@ def orders(request: Request, ctx: BuyerCtx) -> HTMLResponse:
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order(request: Request, ctx: BuyerCtx, order_id: int) -> HTMLResponse:
     found = service.order_for(ctx, order_id)
-    events = service.history(ctx, order_id)
+    events = history.events(ctx, order_id)
     return render(
         request,
         "order.html",

@@ -21,8 +21,8 @@ from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
 from commissary.identity.models import Location, User
 from commissary.inventory import service as inventory
-from commissary.jobs.outbox import emit
-from commissary.orders.models import CartLine, LineStatus, Order, OrderEvent, OrderLine, OrderStatus
+from commissary.orders import history as order_history
+from commissary.orders.models import CartLine, LineStatus, Order, OrderLine, OrderStatus
 from commissary.payments import service as payments
 
 MAX_LINE_QUANTITY = 10_000
@@ -224,22 +224,12 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     payments.authorize_points(
         ctx, order.id, buyer.id, draft.total_points, capture=not needs_approval
     )
-    ctx.session.add(
-        OrderEvent(
-            tenant_id=ctx.tenant.id,
-            order_id=order.id,
-            actor_id=buyer.id,
-            at=ctx.now,
-            kind="submitted",
-            detail={"status": order.status.value, "approval": order.approval},
-        )
-    )
-    emit(
-        ctx.session,
-        ctx.tenant.id,
-        "order_submitted",
-        {
-            "order_id": order.id,
+    order_history.record(
+        ctx,
+        order.id,
+        "submitted",
+        {"status": order.status.value, "approval": order.approval},
+        event={
             "buyer_id": buyer.id,
             "status": order.status.value,
             "total_points": order.total_points,
@@ -302,11 +292,3 @@ def people_names(ctx: Context, user_ids: set[int | None]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(ctx.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
-def history(ctx: Context, order_id: int) -> list[OrderEvent]:
-    return list(
-        ctx.session.scalars(
-            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-        )
-    )

@@ -176,7 +176,18 @@ def create_user(
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     role: Annotated[str, Form()],
+    location_id: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     found = service.tenant_by_slug(session, slug)
-    identity.create_user(session, found, email=email, name=name, password=password, roles=[role])
+    if location_id and not location_id.isdigit():
+        raise Invalid("choose a location from the list")
+    identity.create_user(
+        session,
+        found,
+        email=email,
+        name=name,
+        password=password,
+        roles=[role],
+        location_id=int(location_id) if location_id else None,
+    )
     return redirect(request, f"/admin/tenants/{slug}", f"{email} can now sign in.")
