@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from commissary.approvals import api as approvals_api
@@ -58,14 +59,15 @@ class TenantHostMiddleware:
         self._hosts: dict[str, str | None] = {}
         self._loaded = 0.0
 
-    def _slug_for(self, host: str) -> str | None:
+    def _load_hosts(self) -> None:
+        with self.db.session() as session:
+            rows = session.execute(select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None)))
+            self._hosts = {h: s for h, s in rows if h}
+        self._loaded = time.monotonic()
+
+    async def _slug_for(self, host: str) -> str | None:
         if time.monotonic() - self._loaded > self.ttl:
-            with self.db.session() as session:
-                rows = session.execute(
-                    select(Tenant.host, Tenant.slug).where(Tenant.host.is_not(None))
-                )
-                self._hosts = {h: s for h, s in rows if h}
-            self._loaded = time.monotonic()
+            await run_in_threadpool(self._load_hosts)  # never block the event loop on the DB
         return self._hosts.get(host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,7 +75,7 @@ class TenantHostMiddleware:
             path: str = scope["path"]
             if not path.startswith(UNROUTED):
                 host = _host_of(scope)
-                slug = self._slug_for(host) if host else None
+                slug = await self._slug_for(host) if host else None
                 if slug:
                     scope = {**scope, "path": f"/t/{slug}{path}", "raw_path": None}
 

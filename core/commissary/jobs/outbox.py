@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from commissary.context import Context
@@ -34,27 +34,29 @@ def emit(session: Session, tenant_id: int | None, topic: str, payload: dict[str,
     session.add(OutboxEvent(tenant_id=tenant_id, topic=topic, payload=payload))
 
 
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        OutboxEvent.delivered_at.is_(None),
+        OutboxEvent.available_at <= now,
+        or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
+    ]
+
+
 def _claim(db: Database, limit: int) -> list[int]:
+    """Lease up to ``limit`` due events. An idle poll is one read, no write lock."""
     now = utcnow()
-    with db.transaction() as session:
+    with db.session() as session:
         candidates = session.scalars(
-            select(OutboxEvent.id)
-            .where(
-                OutboxEvent.delivered_at.is_(None),
-                OutboxEvent.available_at <= now,
-                or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
-            )
-            .order_by(OutboxEvent.id)
-            .limit(limit)
+            select(OutboxEvent.id).where(*_due(now)).order_by(OutboxEvent.id).limit(limit)
         ).all()
-        claimed = []
+    if not candidates:
+        return []
+    claimed = []
+    with db.transaction() as session:
         for event_id in candidates:
             leased = session.execute(
                 update(OutboxEvent)
-                .where(
-                    OutboxEvent.id == event_id,
-                    or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
-                )
+                .where(OutboxEvent.id == event_id, *_due(now))
                 .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
             )
             if leased.rowcount == 1:  # type: ignore[attr-defined]
