@@ -19,7 +19,9 @@ class CartLineUpdate(BaseModel):
     quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
-class CartLinePublic(BaseModel):
+class LinePublic(BaseModel):
+    """What cart lines and order lines both show."""
+
     id: int
     sku_id: int
     sku_code: str
@@ -28,6 +30,8 @@ class CartLinePublic(BaseModel):
     unit_points: int
     line_points: int
 
+
+class CartLinePublic(LinePublic):
     @classmethod
     def of(cls, item: PricedCartLine) -> CartLinePublic:
         return cls(
@@ -53,14 +57,7 @@ class CheckoutRequest(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-class OrderLinePublic(BaseModel):
-    id: int
-    sku_id: int
-    sku_code: str
-    description: str
-    quantity: int
-    unit_points: int
-    line_points: int
+class OrderLinePublic(LinePublic):
     price_source: str
     status: str
     decision_reason: str

@@ -121,6 +121,7 @@ def tenant(request: Request, operator: OperatorDep, session: SessionDep, slug: s
         activations=activations,
         users=users,
         locations={loc.id: loc for loc in locations},
+        location_names={loc.id: loc.name for loc in locations},
         settings_json={
             name: json.dumps(_public_settings(host, name, a.settings), indent=2)
             for name, a in activations.items()
