@@ -1,6 +1,6 @@
 """Order-placement benchmark: Commissary's API under 16 concurrent buyers on PostgreSQL.
 
-    .venv/bin/python bench/orders.py [--workers 4] [--duration 20] [--buyers 16]
+    .venv/bin/python bench/orders.py [--workers 3] [--duration 20] [--buyers 16]
 
 One run, on a scratch database that is dropped and created again each time:
 
@@ -254,7 +254,11 @@ def populate(url: str, buyers: int) -> dict[str, dict[str, Any]]:
 def count_statements(url: str, tenants: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Statements per cart add, per checkout request and per submit(), for each tenant,
     counted on a warm app (one order placed first) through a TestClient."""
-    from fastapi.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():  # "use httpx2" from starlette.testclient: not ours
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
 
     import commissary.orders.service as order_service
     from commissary.app import create_app
@@ -539,6 +543,7 @@ def summarise_profiles(paths: list[Path], label: str, top: int = 30) -> dict[str
     )
     inclusive: dict[str, int] = {}
     self_: dict[str, int] = {}
+    parts: dict[str, int] = {}
     total = 0
     merged = RESULTS / f"profile-{label}.txt"
     with merged.open("w") as sink:
@@ -559,6 +564,10 @@ def summarise_profiles(paths: list[Path], label: str, top: int = 30) -> dict[str
                 self_[leaf] = self_.get(leaf, 0) + count
                 for frame in set(frames):
                     inclusive[frame] = inclusive.get(frame, 0) + count
+                for part, keys in PARTS:
+                    if any(f.startswith(keys) for f in frames):
+                        parts[part] = parts.get(part, 0) + count
+            path.unlink()  # merged into profile-<label>.txt
 
     def short(frame: str) -> str:
         return frame.replace(str(ROOT) + "/", "").replace(
@@ -575,12 +584,73 @@ def summarise_profiles(paths: list[Path], label: str, top: int = 30) -> dict[str
             else []
         )
 
+    layers: dict[str, int] = {}
+    for leaf, count in self_.items():
+        layer = next((name for name, keys in LAYERS if any(k in leaf for k in keys)), "other")
+        layers[layer] = layers.get(layer, 0) + count
     return {
         "samples": total,
         "collapsed": str(merged.relative_to(ROOT)),
         "inclusive_pct": rank(inclusive),
         "self_pct": rank(self_),
+        "self_by_layer_pct": rank(layers),
+        # the frames of one part may nest in another's (commit inside the endpoint)
+        "parts_pct": [
+            (k, round(100 * parts.get(k, 0) / total, 1) if total else 0.0) for k, _keys in PARTS
+        ],
     }
+
+
+# A run is compared with the previous one only when these settings are the same.
+COMPARABLE_KEYS = (
+    "buyers",
+    "duration_s",
+    "server",
+    "client",
+    "connections",
+    "outbox_worker_inprocess",
+    "access_log",
+    "analyze",
+)
+
+# Self time by the library its leaf frame lives in (first match wins).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("SQLAlchemy ORM", ("sqlalchemy/orm/",)),
+    ("SQLAlchemy Core / engine / pool", ("sqlalchemy/",)),
+    ("psycopg driver", ("psycopg",)),
+    ("pydantic", ("pydantic",)),
+    ("FastAPI / Starlette", ("fastapi/", "starlette/")),
+    (
+        "thread pool hand-off (anyio, threading, queue)",
+        ("anyio/", "threading.py", "concurrent/", "queue.py"),
+    ),
+    ("uvicorn / asyncio event loop", ("uvicorn/", "httptools", "asyncio/", "uvloop")),
+    ("pluggy", ("pluggy/",)),
+    ("Commissary code", ("commissary",)),
+    ("json / stdlib", ("json/", "enum.py", "typing.py", "datetime", "uuid.py", "hashlib")),
+]
+# Inclusive time of selected frames: a sample counts once in each part one of whose
+# frames (matched by how the frame's text starts) is on its stack.
+PARTS: list[tuple[str, tuple[str, ...]]] = [
+    ("POST /cart/lines endpoint (add_line)", ("add_line (commissary/orders/api.py",)),
+    ("  add_to_cart()", ("add_to_cart (commissary/orders/service.py",)),
+    ("  _cart() response: priced_cart + points_balance", ("_cart (commissary/orders/api.py",)),
+    ("POST /checkout endpoint", ("checkout (commissary/orders/api.py",)),
+    ("  submit()", ("submit (commissary/orders/service.py",)),
+    ("  order_for() + OrderPublic", ("order_for (commissary", "OrderPublic.of (")),
+    ("dependencies: tenant lookup", ("current_tenant (commissary/web/deps.py",)),
+    ("dependencies: bearer token + user", ("api_actor (commissary/web/deps.py",)),
+    ("dependencies: hooks_for / context", ("_context (commissary/web/deps.py",)),
+    ("open_session (begin/commit/close)", ("open_session (commissary/web/deps.py",)),
+    ("Session.commit", ("Session.commit (sqlalchemy",)),
+    ("pool checkout incl. pre-ping", ("_ConnectionFairy._checkout",)),
+    ("tenant criteria (_add_tenant_criteria)", ("_add_tenant_criteria",)),
+    ("FastAPI solve_dependencies", ("solve_dependencies (fastapi",)),
+    ("FastAPI run_in_threadpool / anyio to_thread", ("run_sync (anyio/to_thread",)),
+    ("response validation / serialisation", ("serialize_response (fastapi",)),
+    ("TenantHostMiddleware._slug_for", ("_slug_for (commissary/app.py",)),
+    ("outbox worker thread", ("InProcessWorker._run",)),
+]
 
 
 def outbox_backlog(url: str) -> dict[str, int]:
@@ -732,13 +802,16 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
     row("outbox undelivered after run", [fmt(r["outbox"]["undelivered"]) for r in headline])
     row("pgbench TPC-B tps (same run)", [fmt(tps) for _ in headline])
     row("orders/s ÷ pgbench tps", [f"{x['orders_per_s'] / tps:.4f}" if tps else "-" for x in loads])
+    comparable = previous is not None and all(
+        previous.get(k) == result.get(k) for k in COMPARABLE_KEYS
+    )
     prev_runs = {
         (r["scenario"]): r
         for r in (previous or {}).get("runs", [])
-        if r["workers"] == (previous or {}).get("best")
+        if comparable and r["workers"] == (previous or {}).get("best")
     }
     row(
-        "orders/s vs last run",
+        "orders/s vs last run" + ("" if comparable or previous is None else " (other settings)"),
         [
             f"{x['orders_per_s'] / prev_runs[r['scenario']]['load']['orders_per_s']:.2f}x"
             if r["scenario"] in prev_runs and prev_runs[r["scenario"]]["load"]["orders_per_s"]
@@ -780,6 +853,17 @@ def report(result: dict[str, Any], previous: dict[str, Any] | None) -> None:
         ):
             hot.add_row(f"{ps:.1f}", fs[:70], f"{pi:.1f}", fi[:70])
         console.print(hot)
+        split = Table(title="py-spy: where the server's CPU goes (% of busy samples)")
+        split.add_column("self time by layer")
+        split.add_column("%", justify="right")
+        split.add_column("inclusive time of")
+        split.add_column("%", justify="right")
+        lay, parts = prof.get("self_by_layer_pct", []), prof.get("parts_pct", [])
+        for i in range(max(len(lay), len(parts))):
+            a = lay[i] if i < len(lay) else ("", None)
+            b = parts[i] if i < len(parts) else ("", None)
+            split.add_row(a[0], fmt(a[1]), b[0], fmt(b[1]))
+        console.print(split)
 
     samples = [e for r in runs for e in r["load"]["error_samples"]]
     if samples:
@@ -995,6 +1079,7 @@ def main() -> int:
         "server_command": server_command,
         "outbox_worker_inprocess": not args.no_outbox_worker,
         "access_log": args.access_log,
+        "analyze": not args.no_analyze,
         "worker_counts": worker_counts,
         "best": best,
         "pgbench": pgbench,
@@ -1005,7 +1090,8 @@ def main() -> int:
     }
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     (RESULTS / f"orders-{stamp}.json").write_text(json.dumps(result, indent=2))
-    last_path.write_text(json.dumps(result, indent=2))
+    if not args.profile:  # a profiled run is slower: no baseline for the next one
+        last_path.write_text(json.dumps(result, indent=2))
 
     if args.show_sql:
         for scenario, counts in statements.items():
