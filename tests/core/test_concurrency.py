@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import text
+
 from commissary.approvals import service as approvals
 from commissary.errors import DomainError
 from commissary.identity.models import User
@@ -141,3 +143,52 @@ def test_concurrent_checkouts_of_one_cart_under_different_keys_spend_once(shop: 
     available, held, spent = wallet(shop.portal.db, shop.tenant.id, buyer.id)
     assert (available, held + spent) == (60, 40)
     assert stock(shop, "POLO-S") == (10, 1)
+
+
+def test_orders_sharing_skus_never_deadlock_whatever_the_plan(shop: Shop) -> None:
+    """Stock rows are locked in SKU order. To provoke the deadlock a plain multi-row UPDATE
+    would risk, PostgreSQL is made to store the rows in reverse SKU order and half of the
+    transactions to scan the table (physical order) while the other half use the index."""
+    codes = [f"MIX-{i}" for i in range(5)]
+    shop.product("Mixed", [(code, 1, 10_000) for code in codes])
+    ids = [sku_id(shop, code) for code in codes]
+    postgres = not shop.portal.db.is_sqlite
+    if postgres:
+        with shop.portal.db.transaction(shop.tenant.id) as s:
+            for sku in reversed(ids):  # new row versions land in reverse SKU order
+                s.execute(
+                    text("UPDATE stock_levels SET on_hand = on_hand WHERE sku_id = :s"), {"s": sku}
+                )
+    buyers = [
+        shop.user(f"mix{i}@acme.test", location=shop.locations["N1"], points=10_000)
+        for i in range(12)
+    ]
+
+    def submit(i: int, key: str) -> str:
+        ctx = shop.context(buyers[i])
+        try:
+            if postgres:
+                plan = "enable_seqscan" if i % 2 else "enable_indexscan"
+                ctx.session.execute(text(f"SET LOCAL {plan} = off"))
+                ctx.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            orders.submit(ctx, idempotency_key=key, request_print="p")
+            ctx.session.commit()
+            return "ordered"
+        except DomainError as exc:
+            ctx.session.rollback()
+            return exc.code
+        finally:
+            ctx.session.close()
+
+    rounds = 4
+    for r in range(rounds):
+        for buyer in buyers:
+            ctx = shop.context(buyer)
+            for sku in ids:
+                orders.add_to_cart(ctx, sku, 1)
+            ctx.session.commit()
+            ctx.session.close()
+        results = _race(len(buyers), lambda i, r=r: submit(i, f"mix-{r}-{i}"))
+        assert results == ["ordered"] * len(buyers)
+    for code in codes:
+        assert stock(shop, code) == (10_000, rounds * len(buyers))

@@ -2,13 +2,18 @@
 
 One UPDATE reserves every line of an order at once; if fewer rows come back than lines
 were asked for, some SKU is short and the caller rolls the whole transaction back.
+
+The UPDATE joins a ``SELECT ... ORDER BY sku_id FOR UPDATE`` of the same rows, so every
+transaction locks stock rows in SKU order: two orders sharing SKUs queue instead of
+deadlocking (a plain multi-row UPDATE locks in physical order, which differs between
+plans). SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Case, case, select, update
+from sqlalchemy import Case, Subquery, case, select, update
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Sku
@@ -20,18 +25,30 @@ def _by_sku(quantities: Mapping[int, int]) -> Case[int]:
     return case(dict(quantities), value=StockLevel.sku_id)
 
 
+def _locked_in_order(tenant_id: int, sku_ids: list[int]) -> Subquery:
+    """The stock rows of ``sku_ids``, locked in SKU order (see the module docstring)."""
+    return (
+        select(StockLevel.sku_id)
+        .where(StockLevel.tenant_id == tenant_id, StockLevel.sku_id.in_(sku_ids))
+        .order_by(StockLevel.sku_id)
+        .with_for_update()
+        .subquery("locked")
+    )
+
+
 def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> None:
     """Reserve ``quantities`` (sku id → units) or raise InsufficientStock, changing nothing
     that the caller's rollback will not undo."""
     if not quantities:
         return
     wanted = _by_sku(quantities)
+    locked = _locked_in_order(tenant_id, list(quantities))
     reserved = (
         session.execute(
             update(StockLevel)
             .where(
+                StockLevel.sku_id == locked.c.sku_id,
                 StockLevel.tenant_id == tenant_id,
-                StockLevel.sku_id.in_(list(quantities)),
                 StockLevel.on_hand - StockLevel.reserved >= wanted,
             )
             .values(reserved=StockLevel.reserved + wanted)
@@ -64,11 +81,12 @@ def release(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> 
     if not quantities:
         return
     returned = _by_sku(quantities)
+    locked = _locked_in_order(tenant_id, list(quantities))
     done = session.execute(
         update(StockLevel)
         .where(
+            StockLevel.sku_id == locked.c.sku_id,
             StockLevel.tenant_id == tenant_id,
-            StockLevel.sku_id.in_(list(quantities)),
             StockLevel.reserved >= returned,
         )
         .values(reserved=StockLevel.reserved - returned)
