@@ -130,14 +130,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
-        event.listen(self._factory, "do_orm_execute", _add_tenant_criteria)
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; on SQLite its transactions begin IMMEDIATE, when they first touch the
+        # database (creating a session does no I/O, so it may happen on the event loop).
+        writer = self.engine.execution_options(sqlite_immediate=True)
+        self._writers = sessionmaker(writer, expire_on_commit=False)
+        for factory in (self._readers, self._writers):
+            event.listen(factory, "do_orm_execute", _add_tenant_criteria)
 
     def session(self, tenant_id: int | None = None, *, write: bool = False) -> Session:
-        session = self._factory()
+        session = (self._writers if write else self._readers)()
         session.info["tenant_id"] = tenant_id
-        if write and self.is_sqlite:
-            session.connection(execution_options={"sqlite_immediate": True})
         return session
 
     @contextmanager

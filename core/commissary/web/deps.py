@@ -3,18 +3,22 @@
 Pages authenticate with the session cookie, the API with bearer tokens only (so the API
 needs no CSRF token). Each request gets one database session, committed before the
 response is sent; unsafe methods open it as a write transaction.
+
+The tenant, the token and its user are read in one statement, and a request crosses into
+the thread pool as few times as it can: dependencies that do no I/O are ``async``.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from commissary.context import Context
 from commissary.db import utcnow
@@ -26,122 +30,117 @@ from commissary.tenants.models import Tenant
 from commissary.tenants.service import hooks_for
 from commissary.web.csrf import SAFE_METHODS
 
+OPERATOR_COOKIE = "cs__operator"
+bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
+
 
 def session_cookie(tenant_slug: str) -> str:
     return f"cs_{tenant_slug}"
 
 
-OPERATOR_COOKIE = "cs__operator"
-
-
-def open_session(request: Request) -> Iterator[Session]:
-    session = request.app.state.db.session(write=request.method not in SAFE_METHODS)
+def _commit(session: Session) -> None:
     try:
-        yield session
         session.commit()
-    except BaseException:
-        # Detach first so that error pages can still read the tenant and actor they loaded
-        # (a rollback would expire them).
-        session.expunge_all()
-        session.rollback()
-        raise
     finally:
         session.close()
+
+
+def _abandon(session: Session) -> None:
+    # Detach first so that error pages can still read the tenant and actor they loaded
+    # (a rollback would expire them).
+    session.expunge_all()
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def open_session(request: Request) -> AsyncIterator[Session]:
+    session: Session = request.app.state.db.session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_abandon, session)
+        raise
+    await run_in_threadpool(_commit, session)
 
 
 SessionDep = Annotated[Session, Depends(open_session, scope="function")]
 
 
-def current_tenant(tenant_slug: str, request: Request, session: SessionDep) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    if tenant is None:
+def _tenant_and_actor(
+    session: Session, slug: str, token: str | None, kind: TokenKind
+) -> tuple[Tenant, User | None]:
+    """The tenant at ``slug`` and the user ``token`` signs in there, in one statement when a
+    token is given. A token of another tenant, expired or of an inactive user is no one."""
+    if token:
+        row = session.execute(
+            select(Tenant, User, AuthToken.expires_at)
+            .join(AuthToken, AuthToken.tenant_id == Tenant.id)
+            .join(User, (User.id == AuthToken.user_id) & (User.tenant_id == Tenant.id))
+            .where(
+                Tenant.slug == slug,
+                AuthToken.token_hash == token_digest(token),
+                AuthToken.kind == kind,
+            )
+        ).first()
+        if row is not None:
+            tenant, user, expires_at = row
+            return tenant, user if expires_at > utcnow() and user.is_active else None
+    found = session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if found is None:
         raise NotFound("there is no portal here")
+    return found, None
+
+
+def _enter(request: Request, session: Session, tenant: Tenant, actor: User | None) -> Context:
     session.info["tenant_id"] = tenant.id
     request.state.tenant = tenant
-    return tenant
-
-
-TenantDep = Annotated[Tenant, Depends(current_tenant)]
-
-
-def _actor_from_token(
-    session: Session, tenant: Tenant, token: str | None, kind: TokenKind
-) -> User | None:
-    if not token:
-        return None
-    row = session.execute(
-        select(AuthToken, User)
-        .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash == token_digest(token), AuthToken.kind == kind)
-    ).first()
-    if row is None:
-        return None
-    record, user = row
-    if record.tenant_id != tenant.id or record.expires_at <= utcnow() or not user.is_active:
-        return None
-    return user
-
-
-def page_actor(request: Request, tenant: TenantDep, session: SessionDep) -> User | None:
-    token = request.cookies.get(session_cookie(tenant.slug))
-    user = _actor_from_token(session, tenant, token, TokenKind.SESSION)
-    request.state.actor = user
-    return user
-
-
-bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
-
-
-def api_actor(
-    request: Request,
-    tenant: TenantDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User | None:
-    token = credentials.credentials if credentials else None
-    user = _actor_from_token(session, tenant, token, TokenKind.API)
-    request.state.actor = user
-    return user
-
-
-def _context(request: Request, tenant: Tenant, session: Session, actor: User | None) -> Context:
+    request.state.actor = actor
     hooks = hooks_for(session, request.app.state.host, tenant)
     ctx = Context(tenant=tenant, session=session, hooks=hooks, actor=actor)
     request.state.ctx = ctx
     return ctx
 
 
-def page_context(
-    request: Request,
-    tenant: TenantDep,
-    session: SessionDep,
-    actor: Annotated[User | None, Depends(page_actor)],
+def current_tenant(tenant_slug: str, request: Request, session: SessionDep) -> Tenant:
+    """Only the tenant, for routes anyone may call (token login)."""
+    tenant, _ = _tenant_and_actor(session, tenant_slug, None, TokenKind.API)
+    _enter(request, session, tenant, None)
+    return tenant
+
+
+TenantDep = Annotated[Tenant, Depends(current_tenant)]
+
+
+def anonymous_page_context(tenant_slug: str, request: Request, session: SessionDep) -> Context:
+    """Pages that anyone may open (login); ``ctx.actor`` may be None."""
+    token = request.cookies.get(session_cookie(tenant_slug))
+    tenant, actor = _tenant_and_actor(session, tenant_slug, token, TokenKind.SESSION)
+    return _enter(request, session, tenant, actor)
+
+
+async def page_context(
+    ctx: Annotated[Context, Depends(anonymous_page_context)],
 ) -> Context:
     """A signed-in page request (every tenant is private for now)."""
-    if actor is None:
+    if ctx.actor is None:
         raise NotAuthenticated("sign in to continue")
-    return _context(request, tenant, session, actor)
-
-
-def anonymous_page_context(
-    request: Request,
-    tenant: TenantDep,
-    session: SessionDep,
-    actor: Annotated[User | None, Depends(page_actor)],
-) -> Context:
-    """Pages that anyone may open (login); ``ctx.actor`` may be None."""
-    return _context(request, tenant, session, actor)
+    return ctx
 
 
 def api_context(
+    tenant_slug: str,
     request: Request,
-    tenant: TenantDep,
     session: SessionDep,
-    actor: Annotated[User | None, Depends(api_actor)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Context:
+    token = credentials.credentials if credentials else None
+    tenant, actor = _tenant_and_actor(session, tenant_slug, token, TokenKind.API)
+    ctx = _enter(request, session, tenant, actor)
     if actor is None:
         raise NotAuthenticated("send a bearer token: POST /api/v1/auth/token")
-    return _context(request, tenant, session, actor)
+    return ctx
 
 
 PageCtx = Annotated[Context, Depends(page_context)]
@@ -149,10 +148,10 @@ AnonPageCtx = Annotated[Context, Depends(anonymous_page_context)]
 ApiCtx = Annotated[Context, Depends(api_context)]
 
 
-def requires(permission: Permission, base: Callable[..., Context]) -> Callable[..., Context]:
+def requires(permission: Permission, base: Callable[..., object]) -> Callable[..., object]:
     """A dependency giving the context only when the actor holds ``permission``."""
 
-    def check(ctx: Context) -> Context:
+    async def check(ctx: Context) -> Context:
         if ctx.actor is None or not has_permission(ctx.actor, permission):
             raise Forbidden(f"you lack the permission {permission.value}")
         return ctx
@@ -171,18 +170,19 @@ def requires(permission: Permission, base: Callable[..., Context]) -> Callable[.
     return check
 
 
-def page_requires(permission: Permission) -> Callable[..., Context]:
+def page_requires(permission: Permission) -> Callable[..., object]:
     return requires(permission, page_context)
 
 
-def api_requires(permission: Permission) -> Callable[..., Context]:
+def api_requires(permission: Permission) -> Callable[..., object]:
     return requires(permission, api_context)
 
 
-def plugin_enabled(name: str) -> Callable[..., None]:
+def plugin_enabled(name: str) -> Callable[..., object]:
     """Router dependency: a plugin's routes are 404 where the plugin is not enabled."""
 
-    def check(request: Request, tenant: TenantDep, session: SessionDep) -> None:
+    def check(tenant_slug: str, request: Request, session: SessionDep) -> None:
+        tenant, _ = _tenant_and_actor(session, tenant_slug, None, TokenKind.API)
         if not hooks_for(session, request.app.state.host, tenant).is_enabled(name):
             raise NotFound("not found")
 
