@@ -311,7 +311,8 @@ class StatementCounter:
         self.statements: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
+        if not statement.startswith(("BEGIN", "PRAGMA")):  # SQLite's own transaction control
+            self.statements.append(statement)
 
     @property
     def count(self) -> int:

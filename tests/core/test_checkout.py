@@ -157,5 +157,44 @@ def test_checkout_statement_budget(shop: Shop, count_statements) -> None:  # typ
     service.submit(ctx, idempotency_key="count", request_print="x")
     ctx.session.commit()
     ctx.session.close()
-    statements = [s for s in count_statements.statements if not s.startswith(("BEGIN", "PRAGMA"))]
-    assert len(statements) <= 12, "\n".join(statements)
+    assert count_statements.count <= 12, "\n".join(count_statements.statements)
+
+
+def test_cart_limits_are_explained(shop: Shop) -> None:
+    from commissary.orders import service
+    from commissary.orders.service import MAX_CART_LINES, MAX_LINE_QUANTITY
+
+    buyer = user(shop, "buyer@acme.test")
+    api = shop.api(buyer)
+    polo = sku_id(shop, "POLO-S")
+    assert (
+        api.post("/cart/lines", json={"sku_id": polo, "quantity": MAX_LINE_QUANTITY}).status_code
+        == 201
+    )
+    over = api.post("/cart/lines", json={"sku_id": polo, "quantity": 1})
+    assert over.status_code == 422
+    assert over.json()["error"]["message"] == (
+        f"quantity must be between 1 and {MAX_LINE_QUANTITY:,} ({MAX_LINE_QUANTITY:,} in your cart)"
+    )
+    skus = shop.product("Bulk", [(f"BULK-{i}", 1, 1) for i in range(MAX_CART_LINES)])
+    ctx = shop.context(buyer)
+    for sku in skus[: MAX_CART_LINES - 1]:
+        service.add_to_cart(ctx, sku, 1)
+    ctx.session.commit()
+    ctx.session.close()
+    full = api.post("/cart/lines", json={"sku_id": skus[-1], "quantity": 1})
+    assert full.status_code == 422
+    assert full.json()["error"]["message"] == f"a cart holds at most {MAX_CART_LINES} lines"
+    # a line already in the full cart can still grow
+    assert api.post("/cart/lines", json={"sku_id": skus[0], "quantity": 1}).json()["quantity"] == 2
+    assert len(api.get("/cart").json()["lines"]) == MAX_CART_LINES
+
+
+def test_cart_add_statement_budget(shop: Shop, count_statements) -> None:  # type: ignore[no-untyped-def]
+    api = shop.api(user(shop, "buyer@acme.test"))
+    api.post("/cart/lines", json={"sku_id": sku_id(shop, "POLO-S"), "quantity": 1})
+    polo_m = sku_id(shop, "POLO-M")
+    count_statements.statements.clear()
+    assert api.post("/cart/lines", json={"sku_id": polo_m, "quantity": 1}).status_code == 201
+    # auth (tenant + token + user in one), the upsert, the priced line
+    assert count_statements.count <= 3, count_statements.statements

@@ -25,7 +25,7 @@ def victim(shop: Shop) -> dict[str, int]:
     line = api.post("/cart/lines", json={"sku_id": sku_id(shop, "POLO-S"), "quantity": 1})
     return {
         "order_id": order["id"],
-        "line_id": line.json()["lines"][0]["id"],
+        "line_id": line.json()["id"],
         "product_id": api.get("/products").json()["items"][0]["id"],
     }
 

@@ -43,16 +43,16 @@ def get_cart(ctx: BuyerCtx) -> CartPublic:
     return _cart(ctx)
 
 
-@router.post("/cart/lines", response_model=CartPublic, status_code=201)
-def add_line(ctx: BuyerCtx, body: CartLineCreate) -> CartPublic:
-    service.add_to_cart(ctx, body.sku_id, body.quantity)
-    return _cart(ctx)
+@router.post("/cart/lines", response_model=CartLinePublic, status_code=201)
+def add_line(ctx: BuyerCtx, body: CartLineCreate) -> CartLinePublic:
+    """Add units of a SKU to the cart; a SKU already in the cart gets the units added.
+    Answers with the line as it is now; ``GET /cart`` gives the whole cart."""
+    return CartLinePublic.of(service.add_to_cart(ctx, body.sku_id, body.quantity))
 
 
-@router.patch("/cart/lines/{line_id}", response_model=CartPublic)
-def update_line(ctx: BuyerCtx, line_id: int, body: CartLineUpdate) -> CartPublic:
-    service.set_quantity(ctx, line_id, body.quantity)
-    return _cart(ctx)
+@router.patch("/cart/lines/{line_id}", response_model=CartLinePublic)
+def update_line(ctx: BuyerCtx, line_id: int, body: CartLineUpdate) -> CartLinePublic:
+    return CartLinePublic.of(service.set_quantity(ctx, line_id, body.quantity))
 
 
 @router.delete("/cart/lines/{line_id}", status_code=204)

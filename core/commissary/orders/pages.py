@@ -52,7 +52,7 @@ def add(
 ) -> RedirectResponse:
     line = service.add_to_cart(ctx, sku_id, quantity)
     return redirect(
-        request, f"/t/{ctx.tenant.slug}/cart", f"Added to your cart ({line.quantity} in cart)."
+        request, f"/t/{ctx.tenant.slug}/cart", f"Added to your cart ({line.line.quantity} in cart)."
     )
 
 

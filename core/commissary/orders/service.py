@@ -8,9 +8,20 @@ either all of it happens or none of it does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -53,34 +64,64 @@ def _check_quantity(quantity: int) -> None:
         raise Invalid(f"quantity must be between 1 and {MAX_LINE_QUANTITY:,}")
 
 
-def _orderable_sku(ctx: Context, sku_id: int) -> Sku:
-    sku = ctx.session.scalar(
-        select(Sku).join(Product).where(Sku.id == sku_id, Sku.is_active, Product.is_active)
-    )
-    if sku is None:
-        raise NotFound("no such item")
-    return sku
+def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
+    """Add units of a SKU; adding one already in the cart raises its quantity.
 
-
-def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> CartLine:
-    """Add units of a SKU; adding one already in the cart raises its quantity."""
+    One INSERT ... ON CONFLICT DO UPDATE checks that the SKU is orderable, that the cart
+    has room and that the line stays within the quantity limit, and writes the line; only
+    when it writes nothing are the reasons looked up, to say which one it was.
+    """
     _check_quantity(quantity)
     buyer = _buyer_id(ctx)
-    _orderable_sku(ctx, sku_id)
-    line = ctx.session.scalar(
-        select(CartLine).where(CartLine.user_id == buyer, CartLine.sku_id == sku_id)
+    dialect = ctx.session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    in_cart = select(CartLine.id).where(CartLine.user_id == buyer)
+    room = or_(
+        select(func.count()).select_from(in_cart.subquery()).scalar_subquery() < MAX_CART_LINES,
+        exists(in_cart.where(CartLine.sku_id == sku_id)),
     )
-    if line is None:
-        count = len(ctx.session.scalars(select(CartLine.id).where(CartLine.user_id == buyer)).all())
-        if count >= MAX_CART_LINES:
-            raise Invalid(f"a cart holds at most {MAX_CART_LINES} lines")
-        line = CartLine(tenant_id=ctx.tenant.id, user_id=buyer, sku_id=sku_id, quantity=quantity)
-        ctx.session.add(line)
-    else:
-        _check_quantity(line.quantity + quantity)
-        line.quantity += quantity
-    ctx.session.flush()
-    return line
+    orderable = (
+        select(
+            literal(ctx.tenant.id), literal(buyer), Sku.id, literal(quantity), literal(ctx.now)
+        )
+        .join(Product, Product.id == Sku.product_id)
+        .where(
+            Sku.id == sku_id,
+            Sku.tenant_id == ctx.tenant.id,
+            Sku.is_active,
+            Product.is_active,
+            room,
+        )
+    )
+    statement = upsert(CartLine).from_select(
+        ["tenant_id", "user_id", "sku_id", "quantity", "added_at"], orderable
+    )
+    line_id = ctx.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "sku_id"],
+            set_={"quantity": CartLine.quantity + statement.excluded.quantity},
+            where=CartLine.quantity + statement.excluded.quantity <= MAX_LINE_QUANTITY,
+        ).returning(CartLine.id)
+    ).scalar()
+    if line_id is None:
+        _explain_refused_add(ctx, buyer, sku_id)
+    return _priced_lines(ctx, CartLine.id == line_id)[0]
+
+
+def _explain_refused_add(ctx: Context, buyer: int, sku_id: int) -> NoReturn:
+    orderable = ctx.session.scalar(
+        select(Sku.id).join(Product).where(Sku.id == sku_id, Sku.is_active, Product.is_active)
+    )
+    if orderable is None:
+        raise NotFound("no such item")
+    held = ctx.session.scalar(
+        select(CartLine.quantity).where(CartLine.user_id == buyer, CartLine.sku_id == sku_id)
+    )
+    if held is not None:
+        raise Invalid(
+            f"quantity must be between 1 and {MAX_LINE_QUANTITY:,} ({held:,} in your cart)"
+        )
+    raise Invalid(f"a cart holds at most {MAX_CART_LINES} lines")
 
 
 def _own_line(ctx: Context, line_id: int) -> CartLine:
@@ -92,12 +133,18 @@ def _own_line(ctx: Context, line_id: int) -> CartLine:
     return line
 
 
-def set_quantity(ctx: Context, line_id: int, quantity: int) -> CartLine:
+def set_quantity(ctx: Context, line_id: int, quantity: int) -> PricedCartLine:
     _check_quantity(quantity)
-    line = _own_line(ctx, line_id)
-    line.quantity = quantity
-    ctx.session.flush()
-    return line
+    changed = ctx.session.execute(
+        update(CartLine)
+        .where(CartLine.id == line_id, CartLine.user_id == _buyer_id(ctx))
+        .values(quantity=quantity)
+        .returning(CartLine.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if changed is None:
+        raise NotFound("no such cart line")
+    return _priced_lines(ctx, CartLine.id == line_id)[0]
 
 
 def remove_line(ctx: Context, line_id: int) -> None:
@@ -107,11 +154,15 @@ def remove_line(ctx: Context, line_id: int) -> None:
 
 def priced_cart(ctx: Context) -> list[PricedCartLine]:
     """The buyer's cart with each line priced through ``resolve_unit_price``."""
+    return _priced_lines(ctx, CartLine.user_id == _buyer_id(ctx))
+
+
+def _priced_lines(ctx: Context, which: ColumnElement[bool]) -> list[PricedCartLine]:
     rows = ctx.session.execute(
         select(CartLine, Sku, Product)
         .join(Sku, Sku.id == CartLine.sku_id)
         .join(Product, Product.id == Sku.product_id)
-        .where(CartLine.user_id == _buyer_id(ctx))
+        .where(which)
         .order_by(CartLine.id)
     ).all()
     priced = []
