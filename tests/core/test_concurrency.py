@@ -36,7 +36,7 @@ def _race(workers: int, job: Callable[[int], str]) -> list[str]:
 def _submit(shop: Shop, buyer: User, key: str) -> str:
     ctx = shop.context(buyer)
     try:
-        _order_id, replayed = orders.submit(ctx, idempotency_key=key, request_print="p")
+        _order, replayed = orders.submit(ctx, idempotency_key=key, request_print="p")
         ctx.session.commit()
         return "replayed" if replayed else "ordered"
     except DomainError as exc:

@@ -43,66 +43,91 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def _claim(db: Database, limit: int) -> list[int]:
-    """Lease up to ``limit`` due events. An idle poll is one read, no write lock."""
+    """Lease up to ``limit`` due events with one UPDATE; several workers never lease the
+    same event (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one writer at a time on SQLite).
+    An idle poll is a single read and takes no write lock."""
     now = utcnow()
     with db.session() as session:
-        candidates = session.scalars(
-            select(OutboxEvent.id).where(*_due(now)).order_by(OutboxEvent.id).limit(limit)
+        if session.scalar(select(OutboxEvent.id).where(*_due(now)).limit(1)) is None:
+            return []
+    with db.transaction() as session:
+        due = (
+            select(OutboxEvent.id)
+            .where(*_due(now))
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        leased = session.scalars(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
+            .returning(OutboxEvent.id)
         ).all()
-    if not candidates:
-        return []
-    claimed = []
-    with db.transaction() as session:
-        for event_id in candidates:
-            leased = session.execute(
-                update(OutboxEvent)
-                .where(OutboxEvent.id == event_id, *_due(now))
-                .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
-            )
-            if leased.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(event_id)
-    return claimed
+    return sorted(leased)
 
 
-def _deliver_one(db: Database, host: PluginHost, event_id: int) -> bool:
-    with db.transaction() as session:
-        event = session.get(OutboxEvent, event_id)
-        if event is None or event.delivered_at is not None:
-            return True
-        error = ""
-        try:
-            if event.tenant_id is not None:
-                tenant = session.get(Tenant, event.tenant_id)
-                if tenant is not None:
-                    session.info["tenant_id"] = tenant.id
-                    hooks = hooks_for(session, host, tenant)
-                    ctx = Context(tenant=tenant, session=session, hooks=hooks)
-                    caller = getattr(hooks, f"on_{event.topic}", None)
-                    if caller is not None:
-                        with session.begin_nested():
-                            caller(ctx=ctx, event=dict(event.payload))
-        except Exception as exc:  # isolate plugins: record, retry later
-            log.exception("delivering outbox event %s (%s) failed", event.id, event.topic)
-            error = f"{type(exc).__name__}: {exc}"
+def _dispatch(session: Session, host: PluginHost, tenant: Tenant | None, event: OutboxEvent) -> str:
+    """Call the tenant's enabled ``on_<topic>`` implementations; the error text, or ''."""
+    if tenant is None:
+        return ""
+    session.info["tenant_id"] = tenant.id
+    try:
+        hooks = hooks_for(session, host, tenant)
+        caller = getattr(hooks, f"on_{event.topic}", None)
+        if caller is None or not caller.get_hookimpls():
+            return ""  # nobody listens here: delivered
+        ctx = Context(tenant=tenant, session=session, hooks=hooks)
+        with session.begin_nested():
+            caller(ctx=ctx, event=dict(event.payload))
+        return ""
+    except Exception as exc:  # isolate plugins: record, retry later
+        log.exception("delivering outbox event %s (%s) failed", event.id, event.topic)
+        return f"{type(exc).__name__}: {exc}"
+    finally:
         session.info["tenant_id"] = None
-        if error:
-            backoff = min(timedelta(seconds=2 ** min(event.attempts, 12)), MAX_BACKOFF)
-            event.last_error = error[:2000]
-            event.available_at = utcnow() + backoff
-            event.locked_until = None
-            return False
-        event.delivered_at = utcnow()
-        event.locked_until = None
-        return True
+
+
+def _deliver(db: Database, host: PluginHost, event_ids: list[int]) -> int:
+    """Deliver leased events. Handlers run in a read transaction (on SQLite they hold no
+    write lock unless they write); the outcome is recorded in a short write afterwards."""
+    failures: dict[int, tuple[str, int]] = {}
+    with db.session() as session:
+        events = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).order_by(OutboxEvent.id)
+        ).all()
+        tenant_ids = {e.tenant_id for e in events if e.tenant_id is not None}
+        tenants = {
+            t.id: t for t in session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids)))
+        }
+        for event in events:
+            error = _dispatch(session, host, tenants.get(event.tenant_id or 0), event)
+            if error:
+                failures[event.id] = (error, event.attempts)
+        session.commit()
+    delivered = [e.id for e in events if e.id not in failures]
+    now = utcnow()
+    with db.transaction() as session:
+        if delivered:
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(delivered))
+                .values(delivered_at=now, locked_until=None)
+            )
+        for event_id, (error, attempts) in failures.items():
+            backoff = min(timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(last_error=error[:2000], available_at=now + backoff, locked_until=None)
+            )
+    return len(delivered)
 
 
 def deliver_pending(db: Database, host: PluginHost, limit: int = 100) -> int:
     """Deliver up to ``limit`` due events; returns how many were delivered."""
-    delivered = 0
-    for event_id in _claim(db, limit):
-        if _deliver_one(db, host, event_id):
-            delivered += 1
-    return delivered
+    leased = _claim(db, limit)
+    return _deliver(db, host, leased) if leased else 0
 
 
 class InProcessWorker:

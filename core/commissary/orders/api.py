@@ -76,8 +76,7 @@ def checkout(
     same order (status 200) and never creates a second one."""
     key = idempotency.check_key(idempotency_key)
     print_ = idempotency.fingerprint((body or CheckoutRequest()).model_dump())
-    order_id, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
-    order = service.order_for(ctx, order_id)
+    order, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
     return JSONResponse(
         OrderPublic.of(order).model_dump(mode="json"), status_code=200 if replayed else 201
     )

@@ -79,7 +79,7 @@ def checkout(
 ) -> RedirectResponse | HTMLResponse:
     key = idempotency.check_key(checkout_key)
     try:
-        order_id, replayed = service.submit(
+        order, replayed = service.submit(
             ctx, idempotency_key=f"page:{key}", request_print=idempotency.fingerprint({})
         )
     except DomainError as exc:
@@ -87,14 +87,13 @@ def checkout(
             raise
         ctx.session.rollback()
         return _cart_page(request, ctx, error=exc.message)
-    order = service.order_for(ctx, order_id)
     message = (
         f"Order {order.number} is waiting for your manager's approval."
         if order.status == "pending_approval"
         else f"Order {order.number} is placed and approved."
     )
     return redirect(
-        request, f"/t/{ctx.tenant.slug}/orders/{order_id}", None if replayed else message
+        request, f"/t/{ctx.tenant.slug}/orders/{order.id}", None if replayed else message
     )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from commissary import idempotency
 from commissary.catalog.models import Product, Sku
@@ -81,9 +82,7 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
         exists(in_cart.where(CartLine.sku_id == sku_id)),
     )
     orderable = (
-        select(
-            literal(ctx.tenant.id), literal(buyer), Sku.id, literal(quantity), literal(ctx.now)
-        )
+        select(literal(ctx.tenant.id), literal(buyer), Sku.id, literal(quantity), literal(ctx.now))
         .join(Product, Product.id == Sku.product_id)
         .where(
             Sku.id == sku_id,
@@ -172,8 +171,8 @@ def _priced_lines(ctx: Context, which: ColumnElement[bool]) -> list[PricedCartLi
     return priced
 
 
-def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[int, bool]:
-    """Turn the cart into an order. Returns ``(order_id, replayed)``.
+def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[Order, bool]:
+    """Turn the cart into an order. Returns ``(order with its lines, replayed)``.
 
     A repeated key with the same request returns the first order (``replayed``) and
     changes nothing; the caller commits. When a concurrent request with the same key
@@ -190,11 +189,11 @@ def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[i
             ctx.session, ctx.tenant.id, ctx.actor.id, idempotency_key, request_print
         )
         if stored is not None:
-            return int(stored.response["order_id"]), True
+            return order_for(ctx, int(stored.response["order_id"])), True
     raise Conflict("the order could not be stored; retry with the same Idempotency-Key")
 
 
-def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[int, bool]:
+def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[Order, bool]:
     buyer = ctx.actor
     if buyer is None:
         raise Invalid("sign in to order")
@@ -202,7 +201,7 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
         ctx.session, ctx.tenant.id, buyer.id, idempotency_key, request_print
     )
     if stored is not None:
-        return int(stored.response["order_id"]), True
+        return order_for(ctx, int(stored.response["order_id"])), True
     cart = priced_cart(ctx)
     if not cart:
         raise Invalid("your cart is empty")
@@ -236,25 +235,29 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     needs_approval = bool(requirements)
 
     inventory.reserve(ctx.session, ctx.tenant.id, {i.sku.id: i.line.quantity for i in cart})
-    order = Order(
-        tenant_id=ctx.tenant.id,
-        user_id=buyer.id,
-        location_id=buyer.location_id,
-        status=OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
-        total_points=draft.total_points,
-        approval=[
-            {"rule": r.rule, "approver": r.approver, "reason": r.reason, **r.detail}
-            for r in requirements
-        ],
-        ship_to=_ship_to(buyer.location_id),
-        submitted_at=ctx.now,
-        decided_at=None if needs_approval else ctx.now,
-    )
-    ctx.session.add(order)
-    ctx.session.flush()
+    # INSERT ... RETURNING gives the order whole, the ship-to snapshot included, so the
+    # reply needs no second read.
+    order = ctx.session.scalars(
+        insert(Order)
+        .values(
+            tenant_id=ctx.tenant.id,
+            user_id=buyer.id,
+            location_id=buyer.location_id,
+            status=OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
+            total_points=draft.total_points,
+            approval=[
+                {"rule": r.rule, "approver": r.approver, "reason": r.reason, **r.detail}
+                for r in requirements
+            ],
+            ship_to=_ship_to(buyer.location_id),
+            submitted_at=ctx.now,
+            decided_at=None if needs_approval else ctx.now,
+        )
+        .returning(Order)
+    ).one()
     line_status = LineStatus.PENDING if needs_approval else LineStatus.APPROVED
-    ctx.session.execute(
-        insert(OrderLine),
+    lines = ctx.session.scalars(
+        insert(OrderLine).returning(OrderLine),
         [
             {
                 "tenant_id": ctx.tenant.id,
@@ -271,7 +274,8 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
             }
             for i in cart
         ],
-    )
+    ).all()
+    set_committed_value(order, "lines", sorted(lines, key=lambda line: line.id))
     payments.authorize_points(
         ctx, order.id, buyer.id, draft.total_points, capture=not needs_approval
     )
@@ -302,7 +306,7 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     )
     if consumed.rowcount != len(cart):  # type: ignore[attr-defined]
         raise Conflict("your cart changed while the order was being placed; check it and retry")
-    return order.id, False
+    return order, False
 
 
 def _ship_to(location_id: int) -> Any:
