@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, ForeignKey, MetaData, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -74,20 +83,33 @@ class TenantScoped:
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
 
+TENANT_PARAM = "commissary_tenant_scope"
+
+
+# A bound parameter, not the tenant's id itself, so the criteria has one cache key for
+# every tenant and scoped statements stay in SQLAlchemy's compiled cache.
+_TENANT_SCOPE = bindparam(TENANT_PARAM, type_=Integer)
+
+
+def _tenant_criteria(cls: type[TenantScoped]) -> Any:
+    return cls.tenant_id == _TENANT_SCOPE
+
+
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get("tenant_id")
-    if tenant_id is None or state.is_column_load or state.is_relationship_load:
+    if tenant_id is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-            track_closure_variables=False,
+    if not (state.is_column_load or state.is_relationship_load):
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantScoped, _tenant_criteria, include_aliases=True)
         )
-    )
+    # Relationship and column loads inherit the criteria from the statement that loaded the
+    # parent; every scoped statement needs the parameter's value.
+    params: Any = state.parameters
+    if isinstance(params, list):
+        state.parameters = [{**p, TENANT_PARAM: tenant_id} for p in params]
+    else:
+        state.parameters = {**(params or {}), TENANT_PARAM: tenant_id}
 
 
 def _sqlite_setup(engine: Engine) -> None:
