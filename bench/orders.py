@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -338,7 +339,7 @@ class Server:
     """The app as deployed: uvicorn (or gunicorn) with several worker processes."""
 
     def __init__(
-        self, kind: str, workers: int, url: str, *, outbox: bool, access_log: bool, label: str
+        self, kind: str, workers: int, url: str, *, outbox: str, access_log: bool, label: str
     ) -> None:
         self.kind, self.workers = kind, workers
         self.port = free_port()
@@ -347,7 +348,7 @@ class Server:
             **os.environ,
             "COMMISSARY_DATABASE_URL": url,
             "COMMISSARY_SECRET_KEY": SECRET,
-            "COMMISSARY_INPROCESS_WORKER": "true" if outbox else "false",
+            "COMMISSARY_INPROCESS_WORKER": "true" if outbox == "inprocess" else "false",
         }
         if kind == "gunicorn":
             cmd = [
@@ -381,6 +382,12 @@ class Server:
             if not access_log:
                 cmd.append("--no-access-log")
         self.command = " ".join([Path(cmd[0]).name, *cmd[1:]])
+        if outbox == "separate":
+            # Production: web processes without the worker thread, one `commissary worker`
+            # beside them (a child of the same shell, so its CPU counts as the server's).
+            worker = f"{VENV_BIN / 'commissary'} worker"
+            cmd = ["sh", "-c", f"{worker} & exec {shlex.join(cmd)}"]
+            self.command += " + commissary worker"
         RESULTS.mkdir(parents=True, exist_ok=True)
         self.log_path = RESULTS / f"server-{label}.log"
         self._log = self.log_path.open("w")
@@ -608,7 +615,7 @@ COMPARABLE_KEYS = (
     "server",
     "client",
     "connections",
-    "outbox_worker_inprocess",
+    "outbox_worker",
     "access_log",
     "analyze",
 )
@@ -909,9 +916,12 @@ def main() -> int:
         "keep-alive connection per buyer for the whole run",
     )
     parser.add_argument(
-        "--no-outbox-worker",
-        action="store_true",
-        help="COMMISSARY_INPROCESS_WORKER=false (events pile up undelivered)",
+        "--outbox-worker",
+        choices=("separate", "inprocess", "off"),
+        default="separate",
+        help="where outbox events are delivered: one `commissary worker` process beside the "
+        "web processes, as in production (default); a thread in every web process (the "
+        "embedded `make run` default); or nowhere (events pile up undelivered)",
     )
     parser.add_argument("--access-log", action="store_true", help="server access log on")
     parser.add_argument(
@@ -1004,7 +1014,7 @@ def main() -> int:
             args.server,
             workers,
             url,
-            outbox=not args.no_outbox_worker,
+            outbox=args.outbox_worker,
             access_log=args.access_log,
             label=f"{scenario}-w{workers}",
         )
@@ -1077,7 +1087,7 @@ def main() -> int:
         "client": args.client,
         "connections": args.connections,
         "server_command": server_command,
-        "outbox_worker_inprocess": not args.no_outbox_worker,
+        "outbox_worker": args.outbox_worker,
         "access_log": args.access_log,
         "analyze": not args.no_analyze,
         "worker_counts": worker_counts,
@@ -1103,8 +1113,8 @@ def main() -> int:
                 console.print("  " + " ".join(sql.split())[:160], markup=False, highlight=False)
     report(result, previous)
     console.print(
-        f"[dim]server: {server_command}; outbox worker in-process: "
-        f"{not args.no_outbox_worker}; results: {RESULTS.relative_to(ROOT)}/orders-{stamp}.json; "
+        f"[dim]server: {server_command}; outbox worker: "
+        f"{args.outbox_worker}; results: {RESULTS.relative_to(ROOT)}/orders-{stamp}.json; "
         f"{result['elapsed_s']:.0f} s[/dim]"
     )
     return 0

@@ -106,7 +106,7 @@ def create_app(
     database: Database | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, pool_pre_ping=settings.database_pre_ping)
     host = PluginHost(
         plugins, load_entrypoints=settings.load_entrypoints, blocked=settings.disabled_plugins
     )

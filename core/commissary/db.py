@@ -141,7 +141,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = str(parsed.set(drivername="postgresql+psycopg"))
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMMISSARY_", extra="ignore")
 
     database_url: str = "sqlite:///var/commissary.sqlite"
+    # Test each pooled connection with a round trip before use. Off by default: it costs a
+    # round trip per request, and a connection broken by a database restart is discarded
+    # (with the whole pool) on the first error anyway.
+    database_pre_ping: bool = False
     # Signs CSRF tokens. A random default keeps a dev server safe; production sets it so that
     # every app process agrees.
     secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))

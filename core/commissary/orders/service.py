@@ -8,15 +8,18 @@ either all of it happens or none of it does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from functools import cache
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Table,
+    bindparam,
     delete,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -29,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from commissary import idempotency
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
+from commissary.db import UTCDateTime
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
 from commissary.identity.models import Location, User
@@ -65,6 +69,40 @@ def _check_quantity(quantity: int) -> None:
         raise Invalid(f"quantity must be between 1 and {MAX_LINE_QUANTITY:,}")
 
 
+@cache
+def _cart_upsert(dialect: str) -> Any:
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE for one cart line, built once per dialect
+    with bound parameters (building it per request cost more than running it)."""
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    buyer, sku_id = bindparam("buyer", type_=Integer), bindparam("sku_id", type_=Integer)
+    tenant_id = bindparam("tenant_id", type_=Integer)
+    in_cart = select(CartLine.id).where(CartLine.user_id == buyer)
+    room = or_(
+        select(func.count()).select_from(in_cart.subquery()).scalar_subquery() < MAX_CART_LINES,
+        exists(in_cart.where(CartLine.sku_id == sku_id)),
+    )
+    orderable = (
+        select(
+            tenant_id,
+            buyer,
+            Sku.id,
+            bindparam("quantity", type_=Integer),
+            bindparam("added_at", type_=UTCDateTime()),
+        )
+        .join(Product, Product.id == Sku.product_id)
+        .where(Sku.id == sku_id, Sku.tenant_id == tenant_id, Sku.is_active, Product.is_active, room)
+    )
+    lines = cast(Table, CartLine.__table__)  # Core: the parameters are not ORM bulk rows
+    statement = upsert(lines).from_select(
+        ["tenant_id", "user_id", "sku_id", "quantity", "added_at"], orderable
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "sku_id"],
+        set_={"quantity": lines.c.quantity + statement.excluded.quantity},
+        where=lines.c.quantity + statement.excluded.quantity <= MAX_LINE_QUANTITY,
+    ).returning(lines.c.id)
+
+
 def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
     """Add units of a SKU; adding one already in the cart raises its quantity.
 
@@ -74,33 +112,15 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
     """
     _check_quantity(quantity)
     buyer = _buyer_id(ctx)
-    dialect = ctx.session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    in_cart = select(CartLine.id).where(CartLine.user_id == buyer)
-    room = or_(
-        select(func.count()).select_from(in_cart.subquery()).scalar_subquery() < MAX_CART_LINES,
-        exists(in_cart.where(CartLine.sku_id == sku_id)),
-    )
-    orderable = (
-        select(literal(ctx.tenant.id), literal(buyer), Sku.id, literal(quantity), literal(ctx.now))
-        .join(Product, Product.id == Sku.product_id)
-        .where(
-            Sku.id == sku_id,
-            Sku.tenant_id == ctx.tenant.id,
-            Sku.is_active,
-            Product.is_active,
-            room,
-        )
-    )
-    statement = upsert(CartLine).from_select(
-        ["tenant_id", "user_id", "sku_id", "quantity", "added_at"], orderable
-    )
     line_id = ctx.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "sku_id"],
-            set_={"quantity": CartLine.quantity + statement.excluded.quantity},
-            where=CartLine.quantity + statement.excluded.quantity <= MAX_LINE_QUANTITY,
-        ).returning(CartLine.id)
+        _cart_upsert(ctx.session.get_bind().dialect.name),
+        {
+            "tenant_id": ctx.tenant.id,
+            "buyer": buyer,
+            "sku_id": sku_id,
+            "quantity": quantity,
+            "added_at": ctx.now,
+        },
     ).scalar()
     if line_id is None:
         _explain_refused_add(ctx, buyer, sku_id)
