@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from commissary.errors import Invalid
@@ -65,8 +65,8 @@ def store(
     status_code: int,
     response: dict[str, Any],
 ) -> None:
-    session.add(
-        IdempotencyRecord(
+    session.execute(
+        insert(IdempotencyRecord).values(
             tenant_id=tenant_id,
             user_id=user_id,
             key=key,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from commissary.context import Context
 from commissary.jobs.outbox import emit
@@ -24,8 +24,8 @@ def record(
     event: dict[str, Any],
 ) -> None:
     """Append ``kind`` to the order's history and emit ``order_<kind>`` with ``event``."""
-    ctx.session.add(
-        OrderEvent(
+    ctx.session.execute(
+        insert(OrderEvent).values(
             tenant_id=ctx.tenant.id,
             order_id=order_id,
             actor_id=ctx.actor.id if ctx.actor else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from commissary.context import Context
 from commissary.errors import Conflict, InsufficientFunds
@@ -48,7 +48,7 @@ def method_for(ctx: Context, identifier: str) -> PaymentMethod:
 
 def authorize_points(
     ctx: Context, order_id: int, payer_id: int, points: int, *, capture: bool
-) -> Payment:
+) -> None:
     method = points_method(ctx)
     result = method.authorize(
         AuthorizeRequest(
@@ -62,18 +62,20 @@ def authorize_points(
     )
     if not result.ok:
         raise InsufficientFunds(result.message or "payment declined", code=result.decline_code)
-    payment = Payment(
-        tenant_id=ctx.tenant.id,
-        order_id=order_id,
-        method=method.identifier,
-        currency=POINTS,
-        authorized=Decimal(points),
-        captured=Decimal(points) if capture else Decimal(0),
-        state=PaymentState.CAPTURED if capture else PaymentState.AUTHORIZED,
-        reference=result.reference,
+    # A plain INSERT: written rows the request does not read again skip the unit of work.
+    ctx.session.execute(
+        insert(Payment).values(
+            tenant_id=ctx.tenant.id,
+            order_id=order_id,
+            method=method.identifier,
+            currency=POINTS,
+            authorized=Decimal(points),
+            captured=Decimal(points) if capture else Decimal(0),
+            released=Decimal(0),
+            state=PaymentState.CAPTURED if capture else PaymentState.AUTHORIZED,
+            reference=result.reference,
+        )
     )
-    ctx.session.add(payment)
-    return payment
 
 
 def settle(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,8 +82,8 @@ def move(
     ).scalar()
     if wallet_id is None:
         return False
-    session.add(
-        LedgerEntry(
+    session.execute(
+        insert(LedgerEntry).values(
             tenant_id=tenant_id,
             wallet_id=wallet_id,
             kind=kind,
