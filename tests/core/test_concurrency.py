@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from commissary.approvals import service as approvals
 from commissary.errors import DomainError
@@ -33,9 +34,14 @@ def _race(workers: int, job: Callable[[int], str]) -> list[str]:
         return list(pool.map(run, range(workers)))
 
 
-def _submit(shop: Shop, buyer: User, key: str) -> str:
+def _submit(
+    shop: Shop, buyer: User, key: str, prepare: Callable[[Session], object] | None = None
+) -> str:
+    """Submit the buyer's cart in a transaction of its own; the outcome as a word."""
     ctx = shop.context(buyer)
     try:
+        if prepare is not None:
+            prepare(ctx.session)
         _order, replayed = orders.submit(ctx, idempotency_key=key, request_print="p")
         ctx.session.commit()
         return "replayed" if replayed else "ordered"
@@ -164,21 +170,13 @@ def test_orders_sharing_skus_never_deadlock_whatever_the_plan(shop: Shop) -> Non
         for i in range(12)
     ]
 
-    def submit(i: int, key: str) -> str:
-        ctx = shop.context(buyers[i])
-        try:
-            if postgres:
-                plan = "enable_seqscan" if i % 2 else "enable_indexscan"
-                ctx.session.execute(text(f"SET LOCAL {plan} = off"))
-                ctx.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-            orders.submit(ctx, idempotency_key=key, request_print="p")
-            ctx.session.commit()
-            return "ordered"
-        except DomainError as exc:
-            ctx.session.rollback()
-            return exc.code
-        finally:
-            ctx.session.close()
+    def plan(i: int) -> Callable[[Session], object] | None:
+        if not postgres:
+            return None
+        scan = "enable_seqscan" if i % 2 else "enable_indexscan"
+        return lambda session: session.execute(
+            text(f"SET LOCAL {scan} = off; SET LOCAL enable_bitmapscan = off")
+        )
 
     rounds = 4
     for r in range(rounds):
@@ -188,7 +186,9 @@ def test_orders_sharing_skus_never_deadlock_whatever_the_plan(shop: Shop) -> Non
                 orders.add_to_cart(ctx, sku, 1)
             ctx.session.commit()
             ctx.session.close()
-        results = _race(len(buyers), lambda i, r=r: submit(i, f"mix-{r}-{i}"))
+        results = _race(
+            len(buyers), lambda i, r=r: _submit(shop, buyers[i], f"mix-{r}-{i}", plan(i))
+        )
         assert results == ["ordered"] * len(buyers)
     for code in codes:
         assert stock(shop, code) == (10_000, rounds * len(buyers))
