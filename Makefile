@@ -30,9 +30,11 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	COMMISSARY_TEST_DATABASE_URL=$${COMMISSARY_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest -q
 
+PY_SOURCES := core plugins themes examples tests bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/mypy
 
 bench: $(STAMP)
