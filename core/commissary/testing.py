@@ -30,11 +30,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from commissary.app import create_app
 from commissary.catalog import service as catalog
+from commissary.catalog.models import Sku
 from commissary.context import Context
 from commissary.db import Base, Database
 from commissary.identity import service as identity
@@ -221,10 +222,6 @@ class Shop:
                     for i, (code, pts, stock) in enumerate(variants)
                 ],
             )
-            from sqlalchemy import select
-
-            from commissary.catalog.models import Sku
-
             return list(
                 s.scalars(select(Sku.id).where(Sku.product_id == product.id).order_by(Sku.id))
             )
