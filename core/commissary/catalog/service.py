@@ -84,7 +84,7 @@ def _views(ctx: Context, products: list[Product]) -> list[ProductView]:
     for sku, avail in rows:
         quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=1)
         by_product[sku.product_id].append(SkuView(sku, quote.unit_points, quote.source, avail))
-    cats = {c.id: c for c in categories(ctx.session)} if products else {}
+    cats = {c.id: c for c in categories(ctx.session)}
     return [
         ProductView(p, cats.get(p.category_id) if p.category_id else None, by_product[p.id])
         for p in products

@@ -18,25 +18,30 @@ from commissary.payments.base import AuthorizeRequest, PaymentMethod, PaymentRef
 from commissary.payments.models import Payment, PaymentState
 
 
-def points_method(ctx: Context) -> PaymentMethod:
-    """The enabled method that pays in points (the allowance plugin, by default)."""
+def _points_method(ctx: Context) -> PaymentMethod | None:
     for _identifier, cls in ctx.hooks.payment_methods():
         if cls.currency == POINTS:
             return cls(ctx)
-    raise Conflict(
-        "no way to pay in points is enabled for this portal; ask your administrator",
-    )
+    return None
+
+
+def points_method(ctx: Context) -> PaymentMethod:
+    """The enabled method that pays in points (the allowance plugin, by default)."""
+    method = _points_method(ctx)
+    if method is None:
+        raise Conflict(
+            "no way to pay in points is enabled for this portal; ask your administrator",
+        )
+    return method
 
 
 def points_balance(ctx: Context) -> int | None:
     """The actor's spendable points, or None where no points method is enabled."""
-    if ctx.actor is None:
+    method = _points_method(ctx) if ctx.actor is not None else None
+    if method is None or ctx.actor is None:
         return None
-    for _identifier, cls in ctx.hooks.payment_methods():
-        if cls.currency == POINTS:
-            balance = cls(ctx).balance(ctx.actor.id)
-            return None if balance is None else int(balance)
-    return None
+    balance = method.balance(ctx.actor.id)
+    return None if balance is None else int(balance)
 
 
 def method_for(ctx: Context, identifier: str) -> PaymentMethod:

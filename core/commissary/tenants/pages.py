@@ -13,6 +13,7 @@ from commissary.errors import DomainError, Invalid
 from commissary.identity import service as identity
 from commissary.identity.api import client_address
 from commissary.identity.models import Location, Role, User
+from commissary.plugins import PluginHost
 from commissary.tenants import service
 from commissary.tenants.models import Tenant
 from commissary.web.deps import OPERATOR_COOKIE, OperatorDep, SessionDep
@@ -129,9 +130,9 @@ def tenant(request: Request, operator: OperatorDep, session: SessionDep, slug: s
     )
 
 
-def _public_settings(host: object, name: str, raw: dict[str, object]) -> dict[str, object]:
+def _public_settings(host: PluginHost, name: str, raw: dict[str, object]) -> dict[str, object]:
     """Stored settings with secrets replaced: they are write-only."""
-    model = getattr(host, "settings_models", {}).get(name)
+    model = host.settings_models.get(name)
     if model is None:
         return raw
     secret_fields = {k for k, f in model.model_fields.items() if "SecretStr" in str(f.annotation)}
