@@ -146,11 +146,12 @@ def create_app(
     ):
         pages.include_router(module.router)
     for name, routes in host.routes:
-        enabled = [Depends(plugin_enabled(name))]
         if routes.api is not None:
-            api.include_router(routes.api, dependencies=enabled)
+            api.include_router(routes.api, dependencies=[Depends(plugin_enabled(name, api=True))])
         if routes.pages is not None:
-            pages.include_router(routes.pages, dependencies=enabled)
+            pages.include_router(
+                routes.pages, dependencies=[Depends(plugin_enabled(name, api=False))]
+            )
     app.include_router(api)
     app.include_router(pages)
     app.include_router(operator_pages.router, dependencies=[Depends(verify_csrf)])

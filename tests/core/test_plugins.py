@@ -253,6 +253,8 @@ def test_plugin_routes_answer_only_where_the_plugin_is_enabled(portal: Portal) -
         person = shop.user(f"p@{shop.slug}.test", location=loc)
         expected = 200 if shop is with_points else 404
         assert shop.api(person).get("/wallet").status_code == expected
+        anonymous = shop.portal.client.get(f"/t/{shop.slug}/api/v1/wallet")
+        assert anonymous.status_code == (401 if shop is with_points else 404)
         assert shop.browser(person).get(f"/t/{shop.slug}/wallet").status_code == expected
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -129,16 +129,20 @@ async def page_context(
     return ctx
 
 
-def api_context(
+def api_identity(
     tenant_slug: str,
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Context:
+    """The tenant and the bearer token's user, if any (``ctx.actor`` may be None)."""
     token = credentials.credentials if credentials else None
     tenant, actor = _tenant_and_actor(session, tenant_slug, token, TokenKind.API)
-    ctx = _enter(request, session, tenant, actor)
-    if actor is None:
+    return _enter(request, session, tenant, actor)
+
+
+async def api_context(ctx: Annotated[Context, Depends(api_identity)]) -> Context:
+    if ctx.actor is None:
         raise NotAuthenticated("send a bearer token: POST /api/v1/auth/token")
     return ctx
 
@@ -146,6 +150,21 @@ def api_context(
 PageCtx = Annotated[Context, Depends(page_context)]
 AnonPageCtx = Annotated[Context, Depends(anonymous_page_context)]
 ApiCtx = Annotated[Context, Depends(api_context)]
+
+
+def _on_context(check: Callable[..., Any], base: Callable[..., object]) -> Callable[..., Any]:
+    """Give ``check(ctx)`` the context from ``base``: a closure value, which string
+    annotations cannot name, so the signature is set explicitly."""
+    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "ctx",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=Annotated[Context, Depends(base)],
+            )
+        ]
+    )
+    return check
 
 
 def requires(permission: Permission, base: Callable[..., object]) -> Callable[..., object]:
@@ -156,18 +175,7 @@ def requires(permission: Permission, base: Callable[..., object]) -> Callable[..
             raise Forbidden(f"you lack the permission {permission.value}")
         return ctx
 
-    # The dependency on ``base`` is a closure value, which string annotations cannot name.
-    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(
-                "ctx",
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                annotation=Annotated[Context, Depends(base)],
-            )
-        ],
-        return_annotation=Context,
-    )
-    return check
+    return _on_context(check, base)
 
 
 def page_requires(permission: Permission) -> Callable[..., object]:
@@ -178,15 +186,15 @@ def api_requires(permission: Permission) -> Callable[..., object]:
     return requires(permission, api_context)
 
 
-def plugin_enabled(name: str) -> Callable[..., object]:
-    """Router dependency: a plugin's routes are 404 where the plugin is not enabled."""
+def plugin_enabled(name: str, *, api: bool) -> Callable[..., object]:
+    """Router dependency: a plugin's routes are 404 where the plugin is not enabled. It
+    shares the request's (cached) tenant lookup with the route's own context."""
 
-    def check(tenant_slug: str, request: Request, session: SessionDep) -> None:
-        tenant, _ = _tenant_and_actor(session, tenant_slug, None, TokenKind.API)
-        if not hooks_for(session, request.app.state.host, tenant).is_enabled(name):
+    async def check(ctx: Context) -> None:
+        if not ctx.hooks.is_enabled(name):
             raise NotFound("not found")
 
-    return check
+    return _on_context(check, api_identity if api else anonymous_page_context)
 
 
 def current_operator(request: Request, session: SessionDep) -> OperatorAdmin:
