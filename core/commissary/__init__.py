@@ -5,7 +5,7 @@ else from the core, so the boundary stays honest. See ``docs/plugins.md``.
 """
 
 from commissary.context import Context
-from commissary.db import Base, TenantScoped, utcnow
+from commissary.db import Base, TenantScoped, row_insert, scoped, utcnow
 from commissary.errors import (
     Conflict,
     DomainError,
@@ -93,5 +93,7 @@ __all__ = [
     "page_requires",
     "redirect",
     "render",
+    "row_insert",
+    "scoped",
     "utcnow",
 ]

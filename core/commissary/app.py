@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -119,6 +120,7 @@ def create_app(
         yield
         if worker:
             worker.stop()
+        units.shutdown(wait=False)
 
     app = FastAPI(
         title="Commissary",
@@ -130,6 +132,10 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
+    # Worker threads for API units of work (see ApiUnit): as many as the pool has
+    # connections, so a unit never waits for a connection while holding a thread.
+    units = ThreadPoolExecutor(max_workers=db.pool_capacity, thread_name_prefix="unit")
+    app.state.units = units
     app.state.host = host
     app.state.templates = build_environment(host, settings.theme)
 

@@ -14,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Insert,
     Integer,
     MetaData,
+    Table,
     bindparam,
     create_engine,
     event,
+    insert,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import (
@@ -38,6 +42,8 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -83,7 +89,21 @@ class TenantScoped:
         return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
 
+@cache
+def row_insert(model: type[Base]) -> Insert:
+    """A plain INSERT of one row into ``model``'s table, built once and executed with the
+    row's values as parameters: ``session.execute(row_insert(Model), {...})``.
+
+    For rows a request writes and never reads back (history, outbox, ledger entries):
+    building an ``insert(Model).values(...)`` per call cost more CPU than running it.
+    Keys are column names; Python-side column defaults still apply."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return insert(table)
+
+
 TENANT_PARAM = "commissary_tenant_scope"
+S = TypeVar("S", bound=Executable)
 
 
 # A bound parameter, not the tenant's id itself, so the criteria has one cache key for
@@ -95,11 +115,27 @@ def _tenant_criteria(cls: type[TenantScoped]) -> Any:
     return cls.tenant_id == _TENANT_SCOPE
 
 
+SCOPED_OPTION = "commissary_tenant_scoped"
+
+
+def scoped(statement: S) -> S:
+    """``statement`` with the tenant criteria already applied, for statements built once
+    and run on every request: adding the criteria per execution makes a new statement
+    whose cache key SQLAlchemy must compute again each time."""
+    return statement.options(
+        with_loader_criteria(TenantScoped, _tenant_criteria, include_aliases=True)
+    ).execution_options(**{SCOPED_OPTION: True})
+
+
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     tenant_id = state.session.info.get("tenant_id")
     if tenant_id is None or not (state.is_select or state.is_update or state.is_delete):
         return
-    if not (state.is_column_load or state.is_relationship_load):
+    if not (
+        state.is_column_load
+        or state.is_relationship_load
+        or state.execution_options.get(SCOPED_OPTION)
+    ):
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, _tenant_criteria, include_aliases=True)
         )
@@ -151,6 +187,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        pool: Any = self.engine.pool
+        size = pool.size() if isinstance(pool, QueuePool) else 1
+        self.pool_capacity: int = size + max(getattr(pool, "_max_overflow", 0), 0)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; on SQLite its transactions begin IMMEDIATE, when they first touch the
         # database (creating a session does no I/O, so it may happen on the event loop).

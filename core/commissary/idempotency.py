@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from commissary.db import row_insert, scoped
 from commissary.errors import Invalid
 from commissary.jobs.models import IdempotencyRecord
 
@@ -39,15 +41,22 @@ class StoredReply:
     response: dict[str, Any]
 
 
+@cache
+def _lookup_query() -> Select[IdempotencyRecord]:
+    return scoped(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.tenant_id == bindparam("tenant_id"),
+            IdempotencyRecord.user_id == bindparam("user_id"),
+            IdempotencyRecord.key == bindparam("key"),
+        )
+    )
+
+
 def lookup(
     session: Session, tenant_id: int, user_id: int, key: str, print_: str
 ) -> StoredReply | None:
     record = session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.tenant_id == tenant_id,
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.key == key,
-        )
+        _lookup_query(), {"tenant_id": tenant_id, "user_id": user_id, "key": key}
     )
     if record is None:
         return None
@@ -66,12 +75,13 @@ def store(
     response: dict[str, Any],
 ) -> None:
     session.execute(
-        insert(IdempotencyRecord).values(
-            tenant_id=tenant_id,
-            user_id=user_id,
-            key=key,
-            fingerprint=print_,
-            status_code=status_code,
-            response=response,
-        )
+        row_insert(IdempotencyRecord),
+        {
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": print_,
+            "status_code": status_code,
+            "response": response,
+        },
     )

@@ -142,7 +142,6 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
                 raise Conflict("another approver decided some of these lines just now")
     approved = [lines[d.line_id] for d in decisions if d.decision is Decision.APPROVE]
     rejected = [lines[d.line_id] for d in decisions if d.decision is Decision.REJECT]
-    inventory.release(ctx.session, ctx.tenant.id, _quantities(rejected))
     event_count = ctx.session.scalar(select(func.count()).where(OrderEvent.order_id == order.id))
     payments.settle(
         ctx,
@@ -152,6 +151,8 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
         release=sum(line.line_points for line in rejected),
         key=f"order:{order.id}:decision:{event_count}",
     )
+    # After the wallet, as in order submission: one lock order everywhere, no deadlocks.
+    inventory.release(ctx.session, ctx.tenant.id, _quantities(rejected))
     statuses = {
         line.id: (
             LineStatus.APPROVED

@@ -12,11 +12,14 @@ plans). SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Case, Subquery, case, select, update
+from sqlalchemy import Case, Integer, Subquery, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Sku
+from commissary.db import scoped
 from commissary.errors import InsufficientStock
 from commissary.inventory.models import StockLevel
 
@@ -36,28 +39,49 @@ def _locked_in_order(tenant_id: int, sku_ids: list[int]) -> Subquery:
     )
 
 
+@cache
+def _reserve_statement(lines: int) -> Any:
+    """The reserving UPDATE for an order of ``lines`` SKUs, built once per line count:
+    SKU ``s<i>`` takes ``q<i>`` units."""
+    wanted = case(
+        {
+            bindparam(f"s{i}", type_=Integer): bindparam(f"q{i}", type_=Integer)
+            for i in range(lines)
+        },
+        value=StockLevel.sku_id,
+    )
+    locked = (
+        select(StockLevel.sku_id)
+        .where(
+            StockLevel.tenant_id == bindparam("stock_tenant", type_=Integer),
+            StockLevel.sku_id.in_([bindparam(f"s{i}", type_=Integer) for i in range(lines)]),
+        )
+        .order_by(StockLevel.sku_id)
+        .with_for_update()
+        .subquery("locked")
+    )
+    return scoped(
+        update(StockLevel)
+        .where(
+            StockLevel.sku_id == locked.c.sku_id,
+            StockLevel.tenant_id == bindparam("stock_tenant", type_=Integer),
+            StockLevel.on_hand - StockLevel.reserved >= wanted,
+        )
+        .values(reserved=StockLevel.reserved + wanted)
+        .returning(StockLevel.sku_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> None:
     """Reserve ``quantities`` (sku id → units) or raise InsufficientStock, changing nothing
     that the caller's rollback will not undo."""
     if not quantities:
         return
-    wanted = _by_sku(quantities)
-    locked = _locked_in_order(tenant_id, list(quantities))
-    reserved = (
-        session.execute(
-            update(StockLevel)
-            .where(
-                StockLevel.sku_id == locked.c.sku_id,
-                StockLevel.tenant_id == tenant_id,
-                StockLevel.on_hand - StockLevel.reserved >= wanted,
-            )
-            .values(reserved=StockLevel.reserved + wanted)
-            .returning(StockLevel.sku_id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
+    params: dict[str, int] = {"stock_tenant": tenant_id}
+    for i, (sku_id, units) in enumerate(quantities.items()):
+        params[f"s{i}"], params[f"q{i}"] = sku_id, units
+    reserved = session.execute(_reserve_statement(len(quantities)), params).scalars().all()
     short = set(quantities) - set(reserved)
     if short:
         raise InsufficientStock(

@@ -13,11 +13,11 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from commissary.context import Context
-from commissary.db import Database, utcnow
+from commissary.db import Database, row_insert, utcnow
 from commissary.jobs.models import OutboxEvent
 from commissary.tenants.models import Tenant
 from commissary.tenants.service import hooks_for
@@ -31,7 +31,9 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 def emit(session: Session, tenant_id: int | None, topic: str, payload: dict[str, Any]) -> None:
-    session.execute(insert(OutboxEvent).values(tenant_id=tenant_id, topic=topic, payload=payload))
+    session.execute(
+        row_insert(OutboxEvent), {"tenant_id": tenant_id, "topic": topic, "payload": payload}
+    )
 
 
 def _due(now: datetime) -> list[ColumnElement[bool]]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from commissary.context import Context
+from commissary.db import row_insert
 from commissary.jobs.outbox import emit
 from commissary.orders.models import OrderEvent
 
@@ -25,14 +26,15 @@ def record(
 ) -> None:
     """Append ``kind`` to the order's history and emit ``order_<kind>`` with ``event``."""
     ctx.session.execute(
-        insert(OrderEvent).values(
-            tenant_id=ctx.tenant.id,
-            order_id=order_id,
-            actor_id=ctx.actor.id if ctx.actor else None,
-            at=ctx.now,
-            kind=kind,
-            detail=detail,
-        )
+        row_insert(OrderEvent),
+        {
+            "tenant_id": ctx.tenant.id,
+            "order_id": order_id,
+            "actor_id": ctx.actor.id if ctx.actor else None,
+            "at": ctx.now,
+            "kind": kind,
+            "detail": detail,
+        },
     )
     emit(ctx.session, ctx.tenant.id, f"order_{kind}", {"order_id": order_id, **event})
 

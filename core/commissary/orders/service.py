@@ -12,8 +12,8 @@ from functools import cache
 from typing import Any, NoReturn, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
+    Select,
     Table,
     bindparam,
     delete,
@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from commissary import idempotency
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
-from commissary.db import UTCDateTime
+from commissary.db import UTCDateTime, scoped
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
 from commissary.identity.models import Location, User
@@ -124,7 +124,7 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
     ).scalar()
     if line_id is None:
         _explain_refused_add(ctx, buyer, sku_id)
-    return _priced_lines(ctx, CartLine.id == line_id)[0]
+    return _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
 
 
 def _explain_refused_add(ctx: Context, buyer: int, sku_id: int) -> NoReturn:
@@ -163,7 +163,7 @@ def set_quantity(ctx: Context, line_id: int, quantity: int) -> PricedCartLine:
     ).scalar()
     if changed is None:
         raise NotFound("no such cart line")
-    return _priced_lines(ctx, CartLine.id == line_id)[0]
+    return _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
 
 
 def remove_line(ctx: Context, line_id: int) -> None:
@@ -173,17 +173,31 @@ def remove_line(ctx: Context, line_id: int) -> None:
 
 def priced_cart(ctx: Context) -> list[PricedCartLine]:
     """The buyer's cart with each line priced through ``resolve_unit_price``."""
-    return _priced_lines(ctx, CartLine.user_id == _buyer_id(ctx))
+    return _priced_lines(ctx, _priced_query(by_line=False), {"buyer": _buyer_id(ctx)})
 
 
-def _priced_lines(ctx: Context, which: ColumnElement[bool]) -> list[PricedCartLine]:
-    rows = ctx.session.execute(
+@cache
+def _priced_query(*, by_line: bool) -> Select[CartLine, Sku, Product]:
+    """The cart lines with their SKU and product: one line (``line_id``) or the buyer's
+    whole cart (``buyer``). Built once, like every statement a cart request runs."""
+    which = (
+        CartLine.id == bindparam("line_id", type_=Integer)
+        if by_line
+        else CartLine.user_id == bindparam("buyer", type_=Integer)
+    )
+    return scoped(
         select(CartLine, Sku, Product)
         .join(Sku, Sku.id == CartLine.sku_id)
         .join(Product, Product.id == Sku.product_id)
         .where(which)
         .order_by(CartLine.id)
-    ).all()
+    )
+
+
+def _priced_lines(
+    ctx: Context, query: Select[CartLine, Sku, Product], params: dict[str, int]
+) -> list[PricedCartLine]:
+    rows = ctx.session.execute(query, params).all()
     priced = []
     for line, sku, product in rows:
         quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=line.quantity)
@@ -254,30 +268,27 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     ]
     needs_approval = bool(requirements)
 
-    inventory.reserve(ctx.session, ctx.tenant.id, {i.sku.id: i.line.quantity for i in cart})
     # INSERT ... RETURNING gives the order whole, the ship-to snapshot included, so the
     # reply needs no second read.
     order = ctx.session.scalars(
-        insert(Order)
-        .values(
-            tenant_id=ctx.tenant.id,
-            user_id=buyer.id,
-            location_id=buyer.location_id,
-            status=OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
-            total_points=draft.total_points,
-            approval=[
+        _order_insert(),
+        {
+            "o_tenant": ctx.tenant.id,
+            "o_buyer": buyer.id,
+            "o_location": buyer.location_id,
+            "o_status": OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
+            "o_total": draft.total_points,
+            "o_approval": [
                 {"rule": r.rule, "approver": r.approver, "reason": r.reason, **r.detail}
                 for r in requirements
             ],
-            ship_to=_ship_to(buyer.location_id),
-            submitted_at=ctx.now,
-            decided_at=None if needs_approval else ctx.now,
-        )
-        .returning(Order)
+            "o_submitted": ctx.now,
+            "o_decided": None if needs_approval else ctx.now,
+        },
     ).one()
     line_status = LineStatus.PENDING if needs_approval else LineStatus.APPROVED
     lines = ctx.session.scalars(
-        insert(OrderLine).returning(OrderLine),
+        _line_insert(),
         [
             {
                 "tenant_id": ctx.tenant.id,
@@ -321,21 +332,53 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     )
     # The cart is consumed exactly once: a concurrent submission of the same cart under
     # another key waits here for this one and then finds its lines gone.
-    consumed = ctx.session.execute(
-        delete(CartLine).where(CartLine.id.in_([i.line.id for i in cart]))
-    )
+    consumed = ctx.session.execute(_consume_lines(), {"line_ids": [i.line.id for i in cart]})
     if consumed.rowcount != len(cart):  # type: ignore[attr-defined]
         raise Conflict("your cart changed while the order was being placed; check it and retry")
+    # Stock last: its rows are the ones other buyers' orders wait for, so they are locked
+    # for as short a time as possible (until the commit that follows). Locks are taken in
+    # the same order everywhere (the buyer's wallet before stock rows), so an approval
+    # being decided for this buyer cannot deadlock with this order.
+    inventory.reserve(ctx.session, ctx.tenant.id, {i.sku.id: i.line.quantity for i in cart})
     return order, False
 
 
-def _ship_to(location_id: int) -> Any:
-    """The location's name and address as of now, filled in by the order's INSERT itself."""
-    return (
+@cache
+def _order_insert() -> Any:
+    """The order's INSERT ... RETURNING, built once. It fills in the ship-to snapshot (the
+    location's name and address as of now) itself, so the reply needs no second read."""
+    location = bindparam("o_location", type_=Integer)
+    ship_to = (
         select(Location.name + "\n" + Location.address)
-        .where(Location.id == location_id)
+        .where(Location.id == location)
         .scalar_subquery()
     )
+    columns = Order.__table__.c
+    return (
+        insert(Order)
+        .values(
+            tenant_id=bindparam("o_tenant", type_=Integer),
+            user_id=bindparam("o_buyer", type_=Integer),
+            location_id=location,
+            status=bindparam("o_status", type_=columns.status.type),
+            total_points=bindparam("o_total", type_=Integer),
+            approval=bindparam("o_approval", type_=columns.approval.type),
+            ship_to=ship_to,
+            submitted_at=bindparam("o_submitted", type_=UTCDateTime()),
+            decided_at=bindparam("o_decided", type_=UTCDateTime()),
+        )
+        .returning(Order)
+    )
+
+
+@cache
+def _consume_lines() -> Any:
+    return scoped(delete(CartLine).where(CartLine.id.in_(bindparam("line_ids", expanding=True))))
+
+
+@cache
+def _line_insert() -> Any:
+    return insert(OrderLine).returning(OrderLine)
 
 
 def order_for(ctx: Context, order_id: int, *, any_buyer: bool = False) -> Order:

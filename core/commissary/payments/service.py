@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from commissary.context import Context
+from commissary.db import row_insert
 from commissary.errors import Conflict, InsufficientFunds
 from commissary.money import POINTS
 from commissary.payments.base import AuthorizeRequest, PaymentMethod, PaymentRef
@@ -69,17 +70,18 @@ def authorize_points(
         raise InsufficientFunds(result.message or "payment declined", code=result.decline_code)
     # A plain INSERT: written rows the request does not read again skip the unit of work.
     ctx.session.execute(
-        insert(Payment).values(
-            tenant_id=ctx.tenant.id,
-            order_id=order_id,
-            method=method.identifier,
-            currency=POINTS,
-            authorized=Decimal(points),
-            captured=Decimal(points) if capture else Decimal(0),
-            released=Decimal(0),
-            state=PaymentState.CAPTURED if capture else PaymentState.AUTHORIZED,
-            reference=result.reference,
-        )
+        row_insert(Payment),
+        {
+            "tenant_id": ctx.tenant.id,
+            "order_id": order_id,
+            "method": method.identifier,
+            "currency": POINTS,
+            "authorized": Decimal(points),
+            "captured": Decimal(points) if capture else Decimal(0),
+            "released": Decimal(0),
+            "state": PaymentState.CAPTURED if capture else PaymentState.AUTHORIZED,
+            "reference": result.reference,
+        },
     )
 
 

@@ -7,12 +7,24 @@ and CHECK constraints refuse anything else. Callers own the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from commissary import Context, Forbidden, Invalid, NotFound, User, acts_tenant_wide, emit_event
+from commissary import (
+    Context,
+    Forbidden,
+    Invalid,
+    NotFound,
+    User,
+    acts_tenant_wide,
+    emit_event,
+    row_insert,
+    scoped,
+)
 from commissary import Location as LocationModel
 from commissary_allowance.models import EntryKind, LedgerEntry, Wallet
 from commissary_allowance.settings import AllowanceSettings
@@ -45,6 +57,33 @@ def ensure_wallet(session: Session, tenant_id: int, user_id: int) -> None:
     )
 
 
+@cache
+def _wallet_update(kind: EntryKind) -> Any:
+    """The conditional UPDATE for one kind of movement, built once: it matches the wallet
+    only while the balance it draws on covers ``amount``."""
+    d_avail, d_held, d_spent, source = MOVES[kind]
+    amount = bindparam("amount", type_=Integer)
+    condition: list[ColumnElement[bool]] = [
+        Wallet.tenant_id == bindparam("wallet_tenant", type_=Integer),
+        Wallet.user_id == bindparam("wallet_user", type_=Integer),
+    ]
+    if source == "available":
+        condition.append(Wallet.available >= amount)
+    elif source == "held":
+        condition.append(Wallet.held >= amount)
+    return scoped(
+        update(Wallet)
+        .where(*condition)
+        .values(
+            available=Wallet.available + d_avail * amount,
+            held=Wallet.held + d_held * amount,
+            spent=Wallet.spent + d_spent * amount,
+        )
+        .returning(Wallet.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def move(
     session: Session,
     tenant_id: int,
@@ -60,40 +99,26 @@ def move(
     """Apply one movement; False (and nothing written) when the balance does not cover it."""
     if amount <= 0:
         raise Invalid("an amount of points must be positive")
-    d_avail, d_held, d_spent, source = MOVES[kind]
-    condition: list[ColumnElement[bool]] = [
-        Wallet.tenant_id == tenant_id,
-        Wallet.user_id == user_id,
-    ]
-    if source == "available":
-        condition.append(Wallet.available >= amount)
-    elif source == "held":
-        condition.append(Wallet.held >= amount)
+    d_avail, d_held, _spent, _source = MOVES[kind]
     wallet_id = session.execute(
-        update(Wallet)
-        .where(*condition)
-        .values(
-            available=Wallet.available + d_avail * amount,
-            held=Wallet.held + d_held * amount,
-            spent=Wallet.spent + d_spent * amount,
-        )
-        .returning(Wallet.id)
-        .execution_options(synchronize_session=False)
+        _wallet_update(kind),
+        {"wallet_tenant": tenant_id, "wallet_user": user_id, "amount": amount},
     ).scalar()
     if wallet_id is None:
         return False
     session.execute(
-        insert(LedgerEntry).values(
-            tenant_id=tenant_id,
-            wallet_id=wallet_id,
-            kind=kind,
-            available_delta=d_avail * amount,
-            held_delta=d_held * amount,
-            order_id=order_id,
-            reason=reason,
-            actor_id=actor_id,
-            idempotency_key=key,
-        )
+        row_insert(LedgerEntry),
+        {
+            "tenant_id": tenant_id,
+            "wallet_id": wallet_id,
+            "kind": kind,
+            "available_delta": d_avail * amount,
+            "held_delta": d_held * amount,
+            "order_id": order_id,
+            "reason": reason,
+            "actor_id": actor_id,
+            "idempotency_key": key,
+        },
     )
     return True
 
