@@ -308,7 +308,12 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     ).all()
     set_committed_value(order, "lines", sorted(lines, key=lambda line: line.id))
     payments.authorize_points(
-        ctx, order.id, buyer.id, draft.total_points, capture=not needs_approval
+        ctx,
+        order.id,
+        buyer.id,
+        draft.total_points,
+        capture=not needs_approval,
+        lines=draft.lines,
     )
     order_history.record(
         ctx,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from commissary.context import Context
+    from commissary.hooktypes import DraftLine
 
 
 class ResultState(enum.StrEnum):
@@ -56,6 +57,9 @@ class AuthorizeRequest:
     # Capture at once (an order that needs no approval) instead of holding.
     capture: bool = False
     category_ids: frozenset[int] = field(default_factory=frozenset)
+    # The order's priced lines, so a method can pay only for some of them (points that
+    # are spendable on one category only).
+    lines: tuple[DraftLine, ...] = ()
 
 
 @dataclass(frozen=True)

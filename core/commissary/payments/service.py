@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from commissary.context import Context
 from commissary.db import row_insert
 from commissary.errors import Conflict, InsufficientFunds
+from commissary.hooktypes import DraftLine
 from commissary.money import POINTS
 from commissary.payments.base import AuthorizeRequest, PaymentMethod, PaymentRef
 from commissary.payments.models import Payment, PaymentState
@@ -53,7 +54,13 @@ def method_for(ctx: Context, identifier: str) -> PaymentMethod:
 
 
 def authorize_points(
-    ctx: Context, order_id: int, payer_id: int, points: int, *, capture: bool
+    ctx: Context,
+    order_id: int,
+    payer_id: int,
+    points: int,
+    *,
+    capture: bool,
+    lines: tuple[DraftLine, ...] = (),
 ) -> None:
     method = points_method(ctx)
     result = method.authorize(
@@ -64,6 +71,7 @@ def authorize_points(
             currency=POINTS,
             idempotency_key=f"order:{order_id}:authorize",
             capture=capture,
+            lines=lines,
         )
     )
     if not result.ok:
