@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DISTS := pyproject.toml plugins/payments/allowance/pyproject.toml themes/default/pyproject.toml
+DISTS := pyproject.toml plugins/payments/allowance/pyproject.toml themes/default/pyproject.toml \
+	plugins/notifications/email/pyproject.toml plugins/notifications/webhooks/pyproject.toml \
+	plugins/payments/stripe/pyproject.toml plugins/payments/purchase_order/pyproject.toml \
+	plugins/payments/paypal/pyproject.toml
 export COMMISSARY_DATABASE_URL ?= sqlite:///var/commissary.sqlite
 
 .PHONY: install run test test-postgres lint bench clean
@@ -12,7 +15,10 @@ export COMMISSARY_DATABASE_URL ?= sqlite:///var/commissary.sqlite
 $(STAMP): $(DISTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]' -e plugins/payments/allowance -e themes/default
+	$(BIN)/pip install --quiet -e '.[dev]' -e plugins/payments/allowance -e themes/default \
+		-e plugins/notifications/email -e plugins/notifications/webhooks \
+		-e 'plugins/payments/stripe[test]' -e plugins/payments/purchase_order \
+		-e plugins/payments/paypal
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,7 +31,7 @@ run: $(STAMP)
 
 ## test: the whole suite on SQLite (set COMMISSARY_TEST_DATABASE_URL for PostgreSQL)
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 test-postgres: $(STAMP)
 	COMMISSARY_TEST_DATABASE_URL=$${COMMISSARY_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} $(BIN)/pytest -q

@@ -4,6 +4,7 @@ What this package exports is the public plugin API: first-party plugins import n
 else from the core, so the boundary stays honest. See ``docs/plugins.md``.
 """
 
+from commissary.catalog.models import Category, Product, Sku
 from commissary.context import Context
 from commissary.db import Base, TenantScoped, row_insert, scoped, utcnow
 from commissary.errors import (
@@ -23,7 +24,9 @@ from commissary.hooktypes import (
     OrderDraft,
     PluginRoutes,
     PluginSettings,
+    PriceAdjustment,
     PriceQuote,
+    PriceStep,
     Problem,
     Theme,
 )
@@ -33,11 +36,15 @@ from commissary.identity.permissions import Permission, acts_tenant_wide, has_pe
 from commissary.jobs.outbox import emit as emit_event
 from commissary.money import POINTS, Money
 from commissary.payments.base import (
+    TENANT_CURRENCY,
     AuthorizeRequest,
     PaymentMethod,
     PaymentRef,
     PaymentResult,
     ResultState,
+    WebhookRejected,
+    WebhookRequest,
+    WebhookUpdate,
 )
 from commissary.web.deps import (
     AnonPageCtx,
@@ -52,11 +59,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "POINTS",
+    "TENANT_CURRENCY",
     "AnonPageCtx",
     "ApiCtx",
     "ApprovalRequirement",
     "AuthorizeRequest",
     "Base",
+    "Category",
     "Conflict",
     "Context",
     "DomainError",
@@ -77,13 +86,20 @@ __all__ = [
     "Permission",
     "PluginRoutes",
     "PluginSettings",
+    "PriceAdjustment",
     "PriceQuote",
+    "PriceStep",
     "Problem",
+    "Product",
     "ResultState",
     "Role",
+    "Sku",
     "TenantScoped",
     "Theme",
     "User",
+    "WebhookRejected",
+    "WebhookRequest",
+    "WebhookUpdate",
     "acts_tenant_wide",
     "api_requires",
     "check_idempotency_key",

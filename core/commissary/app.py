@@ -24,10 +24,16 @@ from commissary.identity import admin_pages as tenant_admin_pages
 from commissary.identity import api as identity_api
 from commissary.identity import pages as identity_pages
 from commissary.jobs.outbox import InProcessWorker
+from commissary.lists import api as lists_api
+from commissary.lists import pages as lists_pages
 from commissary.orders import api as orders_api
 from commissary.orders import pages as orders_pages
 from commissary.plugins import PluginHost
+from commissary.pricing import api as pricing_api
+from commissary.segments import api as segments_api
+from commissary.segments import pages as catalog_admin_pages
 from commissary.settings import Settings, get_settings
+from commissary.tenants import api as portal_api
 from commissary.tenants import pages as operator_pages
 from commissary.tenants.models import Tenant
 from commissary.web import apidocs, errors
@@ -140,7 +146,16 @@ def create_app(
     app.state.templates = build_environment(host, settings.theme)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (identity_api, catalog_api, orders_api, approvals_api):
+    for module in (
+        identity_api,
+        catalog_api,
+        orders_api,
+        approvals_api,
+        segments_api,
+        pricing_api,
+        portal_api,
+        lists_api,
+    ):
         api.include_router(module.router)
     pages = APIRouter(prefix=PAGE_PREFIX, dependencies=[Depends(verify_csrf)])
     for module in (
@@ -149,6 +164,8 @@ def create_app(
         orders_pages,
         approvals_pages,
         tenant_admin_pages,
+        catalog_admin_pages,
+        lists_pages,
     ):
         pages.include_router(module.router)
     for name, routes in host.routes:

@@ -237,20 +237,23 @@ def serve(
 
 
 @app.command()
-def worker(interval: Annotated[float, typer.Option(help="Seconds between polls")] = 0.5) -> None:
-    """Deliver outbox events (run with COMMISSARY_INPROCESS_WORKER=false on the web)."""
-    import time
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between polls")] = 0.5,
+    timeout: Annotated[float, typer.Option(help="Seconds a plugin handler may run")] = 20.0,
+) -> None:
+    """Deliver outbox events and run scheduled jobs (with COMMISSARY_INPROCESS_WORKER=false
+    on the web processes). Several workers may run at once."""
+    import contextlib
+    import signal
+    import threading
 
-    from commissary.jobs.outbox import deliver_pending
+    from commissary.jobs.outbox import run_worker
 
-    db, host = _database(), PluginHost()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     console.print("outbox worker running; Ctrl-C stops it")
-    try:
-        while True:
-            if deliver_pending(db, host) == 0:
-                time.sleep(interval)
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        run_worker(_database(), PluginHost(), stop, interval=interval, timeout=timeout)
 
 
 def main() -> None:

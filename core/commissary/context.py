@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,9 @@ class Context:
     hooks: TenantHooks
     actor: User | None = None
     now: datetime = field(default_factory=utcnow)
+    # Per-request memo for what several services need once per request (the actor's
+    # catalog access, preloaded prices); never shared between requests.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     def settings(self, model: type[S]) -> S:
         """This tenant's validated settings for the plugin that declared ``model``."""

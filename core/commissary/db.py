@@ -11,7 +11,7 @@ late with "database is locked" on upgrade from a read lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    delete,
     event,
     insert,
 )
@@ -100,6 +101,17 @@ def row_insert(model: type[Base]) -> Insert:
     table = model.__table__
     assert isinstance(table, Table)
     return insert(table)
+
+
+def replace_rows(session: Session, owner: Any, owner_id: int, rows: Iterable[Base]) -> None:
+    """Replace the rows whose ``owner`` column (``Model.column``) is ``owner_id`` with
+    ``rows``: the way sets of links are saved (a list's items, a type's catalogs), where the
+    whole set arrives from a form or a PUT and nothing else points at the old rows."""
+    session.execute(
+        delete(owner.class_).where(owner == owner_id).execution_options(synchronize_session=False)
+    )
+    session.add_all(rows)
+    session.flush()
 
 
 TENANT_PARAM = "commissary_tenant_scope"

@@ -30,10 +30,12 @@ if TYPE_CHECKING:
         OrderDraft,
         PluginRoutes,
         PluginSettings,
+        PriceAdjustment,
         PriceQuote,
         Problem,
         Theme,
     )
+    from commissary.jobs.schedule import ScheduledJob
     from commissary.payments.base import PaymentMethod
 
 PROJECT = "commissary"
@@ -144,6 +146,24 @@ def resolve_unit_price(ctx: Context, sku: Sku, quantity: int) -> PriceQuote | No
 
 
 @hookspec
+def adjust_unit_price(
+    ctx: Context, sku: Sku, category_id: int | None, quantity: int, quote: PriceQuote
+) -> list[PriceAdjustment]:
+    """Adjust a resolved unit price: a promotion, a surcharge, a loyalty discount.
+
+    Called after ``resolve_unit_price`` for every priced line (catalog listings, cart,
+    checkout), with the SKU's product category and the resolved ``quote`` (its ``steps``
+    say how it was reached). Every
+    enabled plugin's adjustments apply, in ascending ``order`` then ``source``: a
+    ``percent`` multiplies the running unit price, ``points`` add to it, and the price
+    never goes below zero. The line is rounded once, after all adjustments. Keep it cheap
+    and side-effect free: it runs for every SKU on a listing page.
+
+    :return: a list of :class:`~commissary.PriceAdjustment` (empty for none).
+    """
+
+
+@hookspec
 def validate_order(ctx: Context, draft: OrderDraft) -> list[Problem]:
     """Refuse an order before it is written.
 
@@ -198,4 +218,64 @@ def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
 
     Delivered by the worker after the grant committed.
     ``event`` holds ``user_id``, ``points``, ``reason`` and ``granted_by``.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Notifications (issue 7): rendered messages, reminders and scheduled jobs
+# ---------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_jobs() -> list[ScheduledJob]:
+    """Declare scheduled jobs (reminders, clean-ups) run by the outbox worker.
+
+    Called once per worker at start-up. Each worker runs a job every
+    ``job.every_seconds``; several workers may run it at about the same time, so a job
+    must be safe to overlap (key what it sends, as the reminder jobs do).
+
+    :return: a list of :class:`~commissary.jobs.schedule.ScheduledJob`.
+    """
+
+
+@hookspec
+def on_notification(ctx: Context, event: dict[str, Any]) -> None:
+    """A rendered notification is ready for one person: channels deliver it.
+
+    Delivered by the worker after the notification service rendered it. ``event`` holds ``id``,
+    ``kind``, ``language``, ``user_id``, ``email``, ``name``, ``subject``, ``text``,
+    ``html`` and ``source`` (the topic that caused it). A channel plugin (email, ...)
+    sends it; raise to have it retried with backoff for this channel only. ``id`` is
+    unique per message (and stays the same when a delivery is retried): use it to send
+    at most once per channel where the channel allows (e-mail ``Message-ID``).
+    """
+
+
+@hookspec
+def on_approval_waiting(ctx: Context, event: dict[str, Any]) -> None:
+    """An order has waited for approval longer than the tenant's reminder threshold.
+
+    Delivered by the worker after the reminder job found it. ``event`` holds
+    ``order_id``, ``buyer_id``, ``days`` (how long it waited) and ``approver_ids``.
+    Emitted once per order and threshold.
+    """
+
+
+@hookspec
+def on_points_expiring(ctx: Context, event: dict[str, Any]) -> None:
+    """A user's points lot expires soon (emitted by the wallet's reminder job).
+
+    Delivered by the worker. ``event`` holds ``user_id``, ``lot_id``, ``points``,
+    ``expires_at`` (ISO 8601) and ``days`` (the threshold that fired). Emitted once per
+    user, lot and threshold through the reminder dedupe key.
+    """
+
+
+@hookspec
+def on_budget_threshold(ctx: Context, event: dict[str, Any]) -> None:
+    """A budget reached a threshold (80 or 100 percent) of its amount.
+
+    Delivered by the worker. ``event`` holds ``budget_id``, ``user_ids`` (who to tell),
+    ``percent``, ``spent`` and ``amount``. Emitted once per budget, period and threshold
+    through the reminder dedupe key.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,42 @@ class MenuLink:
 
 @dataclass(frozen=True)
 class PriceQuote:
-    """A unit price in points and where it came from (shown to admins and in the API)."""
+    """A unit price in points and where it came from (shown to admins and in the API).
+
+    ``exact`` is the unrounded unit price when it has a fraction (after a percentage
+    discount); lines are rounded once, from it. ``steps`` explain how it was reached."""
 
     unit_points: int
     source: str
+    exact: Decimal | None = None
+    steps: tuple[PriceStep, ...] = ()
+
+    @property
+    def unit(self) -> Decimal:
+        return self.exact if self.exact is not None else Decimal(self.unit_points)
+
+
+@dataclass(frozen=True)
+class PriceStep:
+    """One step of a price breakdown: what set or changed the unit price, and to what."""
+
+    kind: str  # "list price", "price list", "tier", "discount", "adjustment"
+    source: str
+    detail: str
+    unit: Decimal
+
+
+@dataclass(frozen=True)
+class PriceAdjustment:
+    """A plugin's change to a unit price (``adjust_unit_price``): ``percent`` off (or on,
+    when negative) or a fixed ``points`` amount added (negative: taken off). Applied in
+    ascending ``order``, then ``source``."""
+
+    source: str
+    label: str
+    percent: Decimal | None = None
+    points: Decimal | None = None
+    order: int = 100
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=PluginSettings)
-CORE_PLUGINS = ("commissary.pricing.builtin", "commissary.approvals.builtin")
+CORE_PLUGINS = (
+    "commissary.pricing.builtin",
+    "commissary.approvals.builtin",
+    "commissary.notifications",
+    "commissary.payments.plugin",
+)
 
 
 @dataclass

@@ -38,7 +38,9 @@ def test_hook_is_exercised_by_a_test(hook: str) -> None:
     me = Path(__file__).resolve()
     sources = [p.read_text() for p in (ROOT / "tests").rglob("test_*.py") if p.resolve() != me]
     implementations = [
-        p.read_text() for p in [*(ROOT / "plugins").rglob("*.py"), *(ROOT / "themes").rglob("*.py")]
+        p.read_text()
+        for folder in ("plugins", "themes", "examples")
+        for p in (ROOT / folder).rglob("*.py")
     ]
     assert any(hook in s for s in sources), f"no test mentions {hook}"
     assert any(f"def {hook}(" in s for s in implementations + sources), f"nothing implements {hook}"

@@ -12,6 +12,16 @@ from tests.helpers import order_count, sku_id, stock, user
 BODIES = {
     ("POST", "/approvals/{order_id}/decision"): {"decision": "approve"},
     ("PATCH", "/cart/lines/{line_id}"): {"quantity": 3},
+    ("POST", "/payments/orders/{order_id}/refunds"): {"points": 1, "reason": "x"},
+    ("PUT", "/customer-types/{type_id}/catalogs"): {"catalog_ids": []},
+    ("PUT", "/users/{user_id}/customer-types"): {"customer_type_ids": []},
+    ("PUT", "/catalogs/{catalog_id}/entries"): {},
+    ("PUT", "/locations/{location_id}/catalog"): {"catalog_id": None},
+    ("PUT", "/price-lists/{list_id}/items"): {"items": []},
+    ("PUT", "/price-lists/{list_id}/discounts"): {"discounts": []},
+    ("PATCH", "/lists/{saved_list_id}"): {"name": "mine"},
+    ("POST", "/wallet/requests/{request_id}/approve"): {"note": "ok"},
+    ("POST", "/wallet/requests/{request_id}/decline"): {"note": "no"},
 }
 
 
@@ -23,10 +33,40 @@ def victim(shop: Shop) -> dict[str, int]:
     api.post("/cart/lines", json={"sku_id": sku_id(shop, "BOOT-42"), "quantity": 2})
     order = api.post("/checkout", headers={"Idempotency-Key": "v"}).json()
     line = api.post("/cart/lines", json={"sku_id": sku_id(shop, "POLO-S"), "quantity": 1})
+    admin = shop.api(shop.user("admin@acme.test", roles=["tenant_admin"]))
+    catalog = admin.post("/catalogs", json={"code": "c", "name": "C"}).json()
+    kind = admin.post("/customer-types", json={"code": "t", "name": "T"}).json()
+    price_list = admin.post("/price-lists", json={"code": "p", "name": "P"}).json()
+    saved = api.post(
+        "/lists", json={"name": "L", "lines": [{"sku_id": sku_id(shop, "HELM"), "quantity": 1}]}
+    ).json()
+    ask = api.post("/wallet/requests", json={"points": 50, "reason": "boots"})
+    program = admin.post(
+        "/wallet/programs",
+        json={"name": "P", "points_per_period": 100, "period": "month", "starts_on": "2026-01-01"},
+    )
+    assert ask.status_code == 201 and program.status_code == 201, (ask.text, program.text)
     return {
         "order_id": order["id"],
         "line_id": line.json()["id"],
         "product_id": api.get("/products").json()["items"][0]["id"],
+        "sku_id": sku_id(shop, "BOOT-42"),
+        "user_id": buyer.id,
+        "location_id": shop.locations["N1"].id,
+        "catalog_id": catalog["id"],
+        "type_id": kind["id"],
+        "list_id": price_list["id"],
+        "saved_list_id": saved["id"],
+        "request_id": ask.json()["id"],
+        "program_id": program.json()["id"],
+        # The webhooks plugin is not enabled here (404 either way); its own foreign-id
+        # test with real endpoints is tests/plugins/webhooks.
+        "endpoint_id": 1,
+        # Payments: a method without webhooks here; the Stripe and PO plugins are not
+        # enabled (404 either way); their own foreign-id tests are in tests/plugins.
+        "method": "allowance",
+        "payment_method": "pm_foreign",
+        "invoice_id": 1,
     }
 
 

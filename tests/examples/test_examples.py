@@ -31,7 +31,10 @@ def _load(folder: str, module: str) -> object:
 
 @pytest.fixture
 def commissary_plugins() -> list[tuple[str, object]]:
-    return [("order_limits", _load("plugin_order_limits", "commissary_order_limits"))]
+    return [
+        ("order_limits", _load("plugin_order_limits", "commissary_order_limits")),
+        ("promotion", _load("plugin_promotion", "commissary_promotion")),
+    ]
 
 
 def test_order_limits_plugin_caps_lines_and_routes_categories_to_approval(portal: Portal) -> None:
@@ -109,3 +112,41 @@ def test_examples_use_only_the_public_plugin_api() -> None:
         for line in path.read_text().splitlines():
             if line.startswith(("from commissary.", "import commissary.")):
                 raise AssertionError(f"{path}: imports core internals: {line}")
+
+
+def test_promotion_plugin_adjusts_prices_in_its_categories_while_it_runs(portal: Portal) -> None:
+    """The example's ``adjust_unit_price`` shows in the breakdown, the cart and the order."""
+    shop: Shop = portal.tenant("acme", plugins={"allowance": {}})
+    buyer = shop.user("b@acme.test", location=shop.location("S1"), points=1000)
+    shop.product("Helmet", [("HELM", 35, 10)], category="safety")
+    shop.product("Mug", [("MUG", 10, 10)], category="kitchen")
+    with portal.db.transaction(shop.tenant.id) as s:
+        safety = s.scalar(select(Category.id).where(Category.slug == "safety"))
+        tenant = tenants.tenant_by_slug(s, "acme")
+        tenants.set_plugin_enabled(
+            s,
+            portal.host,
+            tenant,
+            "promotion",
+            True,
+            {"label": "Safety week", "percent": "20", "category_ids": [safety]},
+        )
+    api = shop.api(buyer)
+    helmet = api.get(f"/skus/{sku_id(shop, 'HELM')}/price", params={"quantity": 3}).json()
+    assert (helmet["unit_points"], helmet["line_points"]) == (28, 84)
+    assert helmet["breakdown"][-1]["detail"] == "Safety week: 20 % off"
+    assert helmet["source"] == "list price + promotion"
+    mug = api.get(f"/skus/{sku_id(shop, 'MUG')}/price").json()
+    assert mug["unit_points"] == 10
+    api.post("/cart/lines", json={"sku_id": sku_id(shop, "HELM"), "quantity": 3})
+    assert api.get("/cart").json()["total_points"] == 84
+    # A promotion that ended adjusts nothing; bad settings are refused.
+    with portal.db.transaction(shop.tenant.id) as s:
+        tenant = tenants.tenant_by_slug(s, "acme")
+        ended = {"ends": "2020-01-01T00:00:00Z", "starts": "2019-01-01T00:00:00Z"}
+        tenants.set_plugin_enabled(s, portal.host, tenant, "promotion", True, ended)
+        with pytest.raises(Exception, match="end after it starts"):
+            tenants.set_plugin_enabled(
+                s, portal.host, tenant, "promotion", True, {"starts": "2021-01-01T00:00:00Z"}
+            )
+    assert api.get(f"/skus/{sku_id(shop, 'HELM')}/price").json()["unit_points"] == 35

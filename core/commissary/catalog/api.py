@@ -4,27 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from commissary.catalog import service
 from commissary.catalog.schemas import CategoryPublic, ProductList, ProductPublic
 from commissary.context import Context
-from commissary.identity.permissions import Permission
-from commissary.web.deps import api_requires
+from commissary.web.deps import cache_headers, catalog_viewer
 
 router = APIRouter(tags=["catalog"])
-ViewerCtx = Annotated[Context, Depends(api_requires(Permission.CATALOG_VIEW))]
+ViewerCtx = Annotated[Context, Depends(catalog_viewer(api=True))]
 
 
 @router.get("/products", response_model=ProductList)
 def list_products(
     ctx: ViewerCtx,
+    response: Response,
     q: Annotated[str, Query(max_length=200)] = "",
     category: Annotated[str | None, Query(max_length=100)] = None,
+    size: Annotated[str | None, Query(max_length=40)] = None,
+    colour: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Annotated[str, Query(pattern="^(name|-name|newest)$")] = "name",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
 ) -> ProductList:
-    result = service.list_products(ctx, q=q, category=category, page=page, page_size=page_size)
+    """Products you may see: full-text ``q``, ``category`` slug, ``size``, ``colour``,
+    ``sort`` (``name``, ``-name``, ``newest``), paginated."""
+    result = service.list_products(
+        ctx,
+        q=q,
+        category=category,
+        size=size,
+        colour=colour,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+    )
+    cache_headers(ctx, response.headers)
     return ProductList(
         items=[ProductPublic.of(v) for v in result.items],
         total=result.total,
@@ -34,8 +49,10 @@ def list_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductPublic)
-def get_product(ctx: ViewerCtx, product_id: int) -> ProductPublic:
-    return ProductPublic.of(service.product_view(ctx, product_id))
+def get_product(ctx: ViewerCtx, response: Response, product_id: int) -> ProductPublic:
+    view = service.product_view(ctx, product_id)
+    cache_headers(ctx, response.headers)
+    return ProductPublic.of(view)
 
 
 @router.get("/categories", response_model=list[CategoryPublic])

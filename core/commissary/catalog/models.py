@@ -46,6 +46,11 @@ class Sku(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "code"),
         CheckConstraint("price_points >= 0", name="price_not_negative"),
+        CheckConstraint(
+            "min_quantity >= 1 AND quantity_step >= 1"
+            " AND (max_quantity IS NULL OR max_quantity >= min_quantity)",
+            name="quantity_rules",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +62,11 @@ class Sku(TenantScoped, Base):
     colour: Mapped[str | None] = mapped_column(String(40))
     price_points: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
+    # Quantity rules for a cart line of this SKU: at least ``min_quantity``, at most
+    # ``max_quantity`` (None: no cap), in steps of ``quantity_step`` (packs of 10).
+    min_quantity: Mapped[int] = mapped_column(default=1, server_default="1")
+    max_quantity: Mapped[int | None] = mapped_column(default=None)
+    quantity_step: Mapped[int] = mapped_column(default=1, server_default="1")
     is_active: Mapped[bool] = mapped_column(default=True)
 
     product: Mapped[Product] = relationship(back_populates="skus", lazy="raise")

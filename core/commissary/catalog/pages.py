@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from commissary.catalog import service
 from commissary.context import Context
-from commissary.identity.permissions import Permission
-from commissary.web.deps import page_requires
+from commissary.web.deps import cache_headers, catalog_viewer
 from commissary.web.rendering import render
 
 router = APIRouter()
-ViewerCtx = Annotated[Context, Depends(page_requires(Permission.CATALOG_VIEW))]
+ViewerCtx = Annotated[Context, Depends(catalog_viewer(api=False))]
 
 
 @router.get("/", response_class=HTMLResponse, name="catalog")
@@ -23,20 +22,41 @@ def catalog(
     ctx: ViewerCtx,
     q: Annotated[str, Query(max_length=200)] = "",
     category: Annotated[str | None, Query(max_length=100)] = None,
+    size: Annotated[str | None, Query(max_length=40)] = None,
+    colour: Annotated[str | None, Query(max_length=40)] = None,
+    sort: Annotated[str, Query(pattern="^(name|-name|newest)$")] = "name",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    result = service.list_products(ctx, q=q, category=category or None, page=page)
-    return render(
+    result = service.list_products(
+        ctx,
+        q=q,
+        category=category or None,
+        size=size or None,
+        colour=colour or None,
+        sort=sort,
+        page=page,
+    )
+    sizes, colours = service.attribute_values(ctx)
+    response = render(
         request,
         "catalog.html",
         ctx,
         result=result,
         q=q,
         category=category,
+        size=size,
+        colour=colour,
+        sort=sort,
+        sizes=sizes,
+        colours=colours,
         categories=service.categories(ctx.session),
     )
+    cache_headers(ctx, response.headers)
+    return response
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, ctx: ViewerCtx, product_id: int) -> HTMLResponse:
-    return render(request, "product.html", ctx, view=service.product_view(ctx, product_id))
+    response = render(request, "product.html", ctx, view=service.product_view(ctx, product_id))
+    cache_headers(ctx, response.headers)
+    return response

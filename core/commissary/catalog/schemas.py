@@ -18,8 +18,9 @@ class SkuPublic(BaseModel):
     code: str
     size: str | None
     colour: str | None
-    unit_points: int
-    price_source: str
+    # None where the portal hides prices from visitors (access mode ``public_catalog``).
+    unit_points: int | None
+    price_source: str | None
     available: int
 
 

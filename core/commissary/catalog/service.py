@@ -6,26 +6,54 @@ products, one for the count, one for their SKUs with stock.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Category, Product, Sku
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.inventory.models import StockLevel
+from commissary.pricing import service as pricing
+from commissary.pricing.service import LinePrice
+from commissary.segments import service as segments
+from commissary.tenants.models import AccessMode
 
 PAGE_SIZE = 24
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (Product.name, Product.id),
+    "-name": (Product.name.desc(), Product.id),
+    "newest": (Product.id.desc(),),
+}
 MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
 class SkuView:
     sku: Sku
-    unit_points: int
-    price_source: str
+    price: LinePrice | None  # None: prices are hidden from this visitor
     available: int
+
+    @property
+    def unit_points(self) -> int | None:
+        return self.price.unit_points if self.price else None
+
+    @property
+    def price_source(self) -> str | None:
+        return self.price.source if self.price else None
 
 
 @dataclass(frozen=True)
@@ -35,12 +63,16 @@ class ProductView:
     skus: list[SkuView]
 
     @property
+    def prices_shown(self) -> bool:
+        return all(s.price is not None for s in self.skus)
+
+    @property
     def min_points(self) -> int | None:
-        return min((s.unit_points for s in self.skus), default=None)
+        return min((s.unit_points for s in self.skus if s.unit_points is not None), default=None)
 
     @property
     def max_points(self) -> int | None:
-        return max((s.unit_points for s in self.skus), default=None)
+        return max((s.unit_points for s in self.skus if s.unit_points is not None), default=None)
 
     @property
     def in_stock(self) -> bool:
@@ -67,8 +99,64 @@ class ProductPage:
         return max(1, -(-self.total // self.page_size))
 
 
+def attribute_values(ctx: Context) -> tuple[list[str], list[str]]:
+    """The sizes and colours offered, for the filters (in catalog order)."""
+    rows = ctx.session.execute(select(Sku.size, Sku.colour).where(Sku.is_active).distinct()).all()
+    sizes = sorted({r[0] for r in rows if r[0]}, key=lambda v: (SIZE_ORDER.get(v, 99), v))
+    colours = sorted({r[1] for r in rows if r[1]})
+    return sizes, colours
+
+
+SIZE_ORDER = {v: i for i, v in enumerate(["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"])}
+
+
 def categories(session: Session) -> list[Category]:
     return list(session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+MAX_SEARCH_WORDS = 8
+_WORD = re.compile(r"[\w-]+", re.UNICODE)
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a search, lower-cased, without operators of any search syntax."""
+    words = [w.strip("-") for w in _WORD.findall(q.lower())]
+    return [w for w in words if w][:MAX_SEARCH_WORDS]
+
+
+def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    """Every word, as a prefix, in the product's name, description, category, SKU codes,
+    sizes or colours: FTS5 on SQLite, the tsvector index on PostgreSQL."""
+    if dialect == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        vector: ColumnElement[Any] = literal_column("products.search_vector")
+        return vector.op("@@", return_type=Boolean)(func.to_tsquery("simple", query))
+    if dialect == "sqlite":
+        query = " ".join(f'"{w}"*' for w in words)
+        matching: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(table("product_search"))
+            .where(literal_column("product_search").op("MATCH", return_type=Boolean)(query))
+        )
+        return Product.id.in_(matching)
+    conditions = [Product.search_text.like(f"%{w}%") for w in words]
+    return and_(*conditions)
+
+
+def prices_shown(ctx: Context) -> bool:
+    """Signed-in people always see their prices; visitors only where prices are public."""
+    return ctx.actor is not None or ctx.tenant.access_mode is AccessMode.PUBLIC_PRICES
+
+
+def _visible_product(ctx: Context) -> list[ColumnElement[bool]]:
+    """Conditions keeping the products with at least one SKU the actor may see."""
+    access = segments.access_for(ctx)
+    if access.unrestricted:
+        return []
+    visible = select(Sku.id).where(
+        Sku.product_id == Product.id, Sku.is_active, *segments.sku_condition(access)
+    )
+    return [exists(visible)]
 
 
 def _views(ctx: Context, products: list[Product]) -> list[ProductView]:
@@ -77,13 +165,29 @@ def _views(ctx: Context, products: list[Product]) -> list[ProductView]:
     rows = ctx.session.execute(
         select(Sku, func.coalesce(StockLevel.on_hand - StockLevel.reserved, 0))
         .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
-        .where(Sku.product_id.in_([p.id for p in products]), Sku.is_active)
+        .where(
+            Sku.product_id.in_([p.id for p in products]),
+            Sku.is_active,
+            *segments.sku_condition(segments.access_for(ctx)),
+        )
         .order_by(Sku.product_id, Sku.position, Sku.id)
     ).all()
     by_product: dict[int, list[SkuView]] = {p.id: [] for p in products}
+    shown = prices_shown(ctx)
+    category_of = {p.id: p.category_id for p in products}
+    if shown:
+        pricing.prepare(
+            ctx,
+            [sku.id for sku, _avail in rows],
+            {sku.id: category_of[sku.product_id] for sku, _avail in rows},
+        )
     for sku, avail in rows:
-        quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=1)
-        by_product[sku.product_id].append(SkuView(sku, quote.unit_points, quote.source, avail))
+        price = (
+            pricing.price_line(ctx, sku, sku.min_quantity, category_id=category_of[sku.product_id])
+            if shown
+            else None
+        )
+        by_product[sku.product_id].append(SkuView(sku, price, avail))
     cats = {c.id: c for c in categories(ctx.session)}
     return [
         ProductView(p, cats.get(p.category_id) if p.category_id else None, by_product[p.id])
@@ -96,25 +200,40 @@ def list_products(
     *,
     q: str = "",
     category: str | None = None,
+    size: str | None = None,
+    colour: str | None = None,
+    sort: str = "name",
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> ProductPage:
+    """A page of the products the actor may see. ``size``/``colour`` keep products with an
+    active SKU of that size or colour; ``sort`` is ``name``, ``-name`` or ``newest``;
+    ``q`` is a full-text search (see ``_matches``)."""
+    if sort not in SORTS:
+        raise Invalid(f"sort by one of: {', '.join(SORTS)}")
     if page < 1:
         raise Invalid("page numbers start at 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page size must be between 1 and {MAX_PAGE_SIZE}")
-    where: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
+    where: list[ColumnElement[bool]] = [Product.is_active.is_(True), *_visible_product(ctx)]
     if category:
         where.append(Product.category_id.in_(select(Category.id).where(Category.slug == category)))
-    for word in q.lower().split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(or_(Product.search_text.like(f"%{escaped}%", escape="\\")))
+    words = search_words(q)
+    if words:
+        where.append(_matches(ctx.session.get_bind().dialect.name, words))
+    attributes = [
+        column == value for column, value in ((Sku.size, size), (Sku.colour, colour)) if value
+    ]
+    if attributes:
+        where.append(
+            exists(select(Sku.id).where(Sku.product_id == Product.id, Sku.is_active, *attributes))
+        )
     total = ctx.session.scalar(select(func.count()).select_from(Product).where(*where)) or 0
     products = list(
         ctx.session.scalars(
             select(Product)
             .where(*where)
-            .order_by(Product.name, Product.id)
+            .order_by(*SORTS[sort])
             .limit(page_size)
             .offset((page - 1) * page_size)
         )
@@ -123,7 +242,9 @@ def list_products(
 
 
 def product_view(ctx: Context, product_id: int) -> ProductView:
-    product = ctx.session.scalar(select(Product).where(Product.id == product_id, Product.is_active))
+    product = ctx.session.scalar(
+        select(Product).where(Product.id == product_id, Product.is_active, *_visible_product(ctx))
+    )
     if product is None:
         raise NotFound("no such product")
     return _views(ctx, [product])[0]
@@ -185,4 +306,5 @@ def create_product(
         session.add(StockLevel(tenant_id=tenant_id, sku_id=sku.id, on_hand=on_hand, reserved=0))
     product.search_text = search_text(product, [s for s, _ in skus], category)
     session.flush()
+    segments.refresh_catalogs_for_product(session, tenant_id, product.id)
     return product

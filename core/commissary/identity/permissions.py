@@ -19,6 +19,8 @@ class Permission(enum.StrEnum):
     PEOPLE_VIEW = "people.view"
     USERS_MANAGE = "users.manage"
     PLUGINS_MANAGE = "plugins.manage"
+    CATALOG_MANAGE = "catalog.manage"
+    PORTAL_MANAGE = "portal.manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -27,6 +27,31 @@ class OutboxEvent(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+class OutboxAttempt(Base):
+    """One delivery attempt of one event to one handler (a plugin's ``on_*`` hook).
+
+    An ``ok`` row is written in the handler's own transaction, so a handler's writes and
+    the record that it ran commit together: a retried event skips the handlers that
+    already succeeded. The table lives in the ``notifications`` Alembic branch.
+    """
+
+    __tablename__ = "outbox_attempts"
+    __table_args__ = (
+        Index("ix_outbox_attempts_event_handler", "event_id", "handler"),
+        {"info": {"plugin": "notifications"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(80))
+    ok: Mapped[bool]
+    error: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime]
+    seconds: Mapped[float]
+
+
 class IdempotencyRecord(Base):
     """A retried request with the same key returns the stored reply instead of acting twice."""
 

@@ -31,6 +31,8 @@ AUTOGEN_PLUGIN = os.environ.get("COMMISSARY_AUTOGEN_PLUGIN") or None
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
+    if (name or "").startswith("product_search"):
+        return False  # the full-text index (c0003) is the database's own machinery
     if type_ != "table":
         table = getattr(obj, "table", None)
         info = getattr(table, "info", {}) if table is not None else {}

@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from commissary import idempotency
 from commissary.context import Context
 from commissary.identity.permissions import Permission
-from commissary.orders import history, service
+from commissary.orders import history, quick, service
 from commissary.orders.schemas import (
     CartLineCreate,
     CartLinePublic,
@@ -87,7 +88,12 @@ async def checkout(
     print_ = idempotency.fingerprint((body or CheckoutRequest()).model_dump())
 
     def work(ctx: Context) -> JSONResponse:
-        order, replayed = service.submit(ctx, idempotency_key=key, request_print=print_)
+        order, replayed = service.submit(
+            ctx,
+            idempotency_key=key,
+            request_print=print_,
+            payment=body.payment_choice() if body else None,
+        )
         return JSONResponse(
             OrderPublic.of(order).model_dump(mode="json"), status_code=200 if replayed else 201
         )
@@ -116,5 +122,63 @@ async def order_history(unit: BuyerUnit, order_id: int) -> list[OrderEventPublic
     def work(ctx: Context) -> list[OrderEventPublic]:
         service.order_for(ctx, order_id)
         return [OrderEventPublic.of(e) for e in history.events(ctx, order_id)]
+
+    return await unit.run(work)
+
+
+class QuickOrderLine(BaseModel):
+    sku_code: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=service.MAX_LINE_QUANTITY)
+
+
+class QuickOrderRequest(BaseModel):
+    """Either ``lines`` or ``text`` (``CODE, quantity`` per line, or CSV)."""
+
+    lines: list[QuickOrderLine] = Field(default_factory=list, max_length=quick.MAX_QUICK_LINES)
+    text: str = Field(default="", max_length=200_000)
+
+
+class BulkLines(BaseModel):
+    lines: list[CartLineCreate] = Field(min_length=1, max_length=quick.MAX_QUICK_LINES)
+
+
+class ReorderResult(BaseModel):
+    added: list[CartLinePublic]
+    skipped: list[str]
+
+
+@router.post("/cart/quick-order", response_model=list[CartLinePublic], status_code=201)
+async def quick_order(unit: BuyerUnit, body: QuickOrderRequest) -> list[CartLinePublic]:
+    """Add several SKUs by code at once. All or nothing: any unknown code, SKU you may not
+    order or refused quantity changes nothing, and the error names every bad line."""
+    if body.lines:
+        lines = [
+            quick.QuickLine(line.sku_code.strip().upper(), line.quantity, number)
+            for number, line in enumerate(body.lines, start=1)
+        ]
+    else:
+        lines = quick.parse(body.text)
+    return await unit.run(lambda ctx: [CartLinePublic.of(x) for x in quick.quick_order(ctx, lines)])
+
+
+@router.post("/cart/lines/bulk", response_model=list[CartLinePublic], status_code=201)
+async def add_lines(unit: BuyerUnit, body: BulkLines) -> list[CartLinePublic]:
+    """Several SKUs at once (a size grid): all or nothing."""
+    quantities: dict[int, int] = {}
+    for line in body.lines:
+        quantities[line.sku_id] = quantities.get(line.sku_id, 0) + line.quantity
+    return await unit.run(
+        lambda ctx: [CartLinePublic.of(x) for x in quick.add_many(ctx, quantities)]
+    )
+
+
+@router.post("/orders/{order_id}/reorder", response_model=ReorderResult)
+async def reorder(unit: BuyerUnit, order_id: int) -> ReorderResult:
+    """Put a past order's lines back in the cart; SKUs no longer orderable are skipped and
+    named."""
+
+    def work(ctx: Context) -> ReorderResult:
+        done = quick.reorder(ctx, order_id)
+        return ReorderResult(added=[CartLinePublic.of(x) for x in done.added], skipped=done.skipped)
 
     return await unit.run(work)

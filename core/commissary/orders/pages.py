@@ -5,19 +5,21 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from commissary import idempotency
 from commissary.context import Context
-from commissary.errors import DomainError
+from commissary.errors import DomainError, Invalid
 from commissary.identity.permissions import Permission
-from commissary.orders import history, service
+from commissary.orders import history, quick, service
 from commissary.payments.service import points_balance
 from commissary.web.deps import page_requires
 from commissary.web.rendering import redirect, render
 
 router = APIRouter()
+MAX_UPLOAD = 1_000_000
 BuyerCtx = Annotated[Context, Depends(page_requires(Permission.ORDER_PLACE))]
 
 
@@ -54,6 +56,59 @@ def add(
     return redirect(
         request, f"/t/{ctx.tenant.slug}/cart", f"Added to your cart ({line.line.quantity} in cart)."
     )
+
+
+@router.post("/cart/quick-order")
+async def quick_order(
+    request: Request,
+    ctx: BuyerCtx,
+    text: Annotated[str, Form(max_length=200_000)] = "",
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> RedirectResponse:
+    """Codes and quantities typed in, or a CSV file (``sku,quantity``), into the cart."""
+    if upload is not None and upload.filename:
+        raw = await upload.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            raise Invalid("the file is too large for a quick order (1 MB at most)")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid("the file is not UTF-8 text (save it as CSV UTF-8)") from None
+    lines = quick.parse(text)
+    added = await run_in_threadpool(quick.quick_order, ctx, lines)
+    return redirect(
+        request,
+        f"/t/{ctx.tenant.slug}/cart",
+        f"Added {len(added)} line{'' if len(added) == 1 else 's'} to your cart.",
+    )
+
+
+@router.post("/cart/grid")
+async def add_grid(request: Request, ctx: BuyerCtx) -> RedirectResponse:
+    """The product page's size grid: ``qty_<sku id>`` fields, all added or none."""
+    form = await request.form()
+    quantities: dict[int, int] = {}
+    for key, value in form.multi_items():
+        if not key.startswith("qty_") or not str(value).strip():
+            continue
+        sku, quantity = key.removeprefix("qty_"), str(value).strip()
+        if not sku.isdigit() or not quantity.isdigit():
+            raise Invalid("quantities are whole numbers")
+        quantities[int(sku)] = int(quantity)
+    added = await run_in_threadpool(quick.add_many, ctx, quantities)
+    units = sum(line.line.quantity for line in added)
+    return redirect(
+        request,
+        f"/t/{ctx.tenant.slug}/cart",
+        f"Added {len(added)} sizes to your cart ({units} in cart).",
+    )
+
+
+@router.post("/orders/{order_id}/reorder")
+def reorder(request: Request, ctx: BuyerCtx, order_id: int) -> RedirectResponse:
+    done = quick.reorder(ctx, order_id)
+    message = quick.added_message(len(done.added), done.skipped)
+    return redirect(request, f"/t/{ctx.tenant.slug}/cart", message)
 
 
 @router.post("/cart/lines/{line_id}")

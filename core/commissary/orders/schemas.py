@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from commissary.orders.models import Order, OrderEvent
 from commissary.orders.service import MAX_LINE_QUANTITY, PricedCartLine
+from commissary.payments.policy import PaymentChoice
+from commissary.payments.schemas import PaymentChoiceIn
 
 
 class CartLineCreate(BaseModel):
@@ -52,9 +54,17 @@ class CartPublic(BaseModel):
 
 
 class CheckoutRequest(BaseModel):
-    """Empty today; the body is part of the idempotency fingerprint."""
+    """The body is part of the idempotency fingerprint. ``payment`` names how to pay what
+    the buyer's points do not cover (split tender, per the tenant's policy); without it
+    the order is paid with points only."""
 
     note: str = Field(default="", max_length=500)
+    payment: PaymentChoiceIn | None = None
+
+    def payment_choice(self) -> PaymentChoice | None:
+        if self.payment is None:
+            return None
+        return PaymentChoice(self.payment.method, dict(self.payment.data))
 
 
 class OrderLinePublic(LinePublic):

@@ -40,6 +40,10 @@ from commissary.inventory import service as inventory
 from commissary.orders import history as order_history
 from commissary.orders.models import CartLine, LineStatus, Order, OrderLine, OrderStatus
 from commissary.payments import service as payments
+from commissary.payments.policy import PaymentChoice
+from commissary.pricing import service as pricing
+from commissary.pricing.service import LinePrice
+from commissary.segments import service as segments
 
 MAX_LINE_QUANTITY = 10_000
 MAX_CART_LINES = 500
@@ -50,12 +54,19 @@ class PricedCartLine:
     line: CartLine
     sku: Sku
     product: Product
-    unit_points: int
-    price_source: str
+    price: LinePrice
+
+    @property
+    def unit_points(self) -> int:
+        return self.price.unit_points
 
     @property
     def line_points(self) -> int:
-        return self.unit_points * self.line.quantity
+        return self.price.line_points
+
+    @property
+    def price_source(self) -> str:
+        return self.price.source
 
 
 def _buyer_id(ctx: Context) -> int:
@@ -112,6 +123,7 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
     """
     _check_quantity(quantity)
     buyer = _buyer_id(ctx)
+    segments.require_visible(ctx, sku_id)  # no query for people no catalog restricts
     line_id = ctx.session.execute(
         _cart_upsert(ctx.session.get_bind().dialect.name),
         {
@@ -124,7 +136,24 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
     ).scalar()
     if line_id is None:
         _explain_refused_add(ctx, buyer, sku_id)
-    return _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
+    priced = _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
+    check_quantity_rules(priced.sku, priced.line.quantity)
+    return priced
+
+
+def check_quantity_rules(sku: Sku, quantity: int) -> None:
+    """The SKU's minimum, maximum and step; the message says what is allowed."""
+    step, low, high = sku.quantity_step, sku.min_quantity, sku.max_quantity
+    if quantity < low or (high is not None and quantity > high) or (quantity - low) % step:
+        allowed = f"at least {low:,}"
+        if high is not None:
+            allowed = f"{low:,} to {high:,}"
+        if step > 1:
+            allowed += f", in steps of {step:,} ({low:,}, {low + step:,}, {low + 2 * step:,}, ...)"
+        raise Invalid(
+            f"{sku.code}: {quantity:,} is not an allowed quantity; order {allowed}",
+            problems=["quantity_rule"],
+        )
 
 
 def _explain_refused_add(ctx: Context, buyer: int, sku_id: int) -> NoReturn:
@@ -163,7 +192,9 @@ def set_quantity(ctx: Context, line_id: int, quantity: int) -> PricedCartLine:
     ).scalar()
     if changed is None:
         raise NotFound("no such cart line")
-    return _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
+    priced = _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
+    check_quantity_rules(priced.sku, priced.line.quantity)
+    return priced
 
 
 def remove_line(ctx: Context, line_id: int) -> None:
@@ -198,22 +229,40 @@ def _priced_lines(
     ctx: Context, query: Select[CartLine, Sku, Product], params: dict[str, int]
 ) -> list[PricedCartLine]:
     rows = ctx.session.execute(query, params).all()
-    priced = []
-    for line, sku, product in rows:
-        quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=line.quantity)
-        priced.append(PricedCartLine(line, sku, product, quote.unit_points, quote.source))
-    return priced
+    pricing.prepare(
+        ctx,
+        [sku.id for _line, sku, _product in rows],
+        {sku.id: product.category_id for _line, sku, product in rows},
+    )
+    return [
+        PricedCartLine(
+            line,
+            sku,
+            product,
+            pricing.price_line(ctx, sku, line.quantity, category_id=product.category_id),
+        )
+        for line, sku, product in rows
+    ]
 
 
-def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[Order, bool]:
+def submit(
+    ctx: Context,
+    *,
+    idempotency_key: str,
+    request_print: str,
+    payment: PaymentChoice | None = None,
+) -> tuple[Order, bool]:
     """Turn the cart into an order. Returns ``(order with its lines, replayed)``.
 
     A repeated key with the same request returns the first order (``replayed``) and
     changes nothing; the caller commits. When a concurrent request with the same key
     commits first, this transaction is rolled back and answers with that order.
+    ``payment`` is how to pay what points do not cover (split tender); None: points only.
     """
     try:
-        result = _submit(ctx, idempotency_key=idempotency_key, request_print=request_print)
+        result = _submit(
+            ctx, idempotency_key=idempotency_key, request_print=request_print, payment=payment
+        )
         ctx.session.flush()
         return result
     except IntegrityError:
@@ -227,7 +276,13 @@ def submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[O
     raise Conflict("the order could not be stored; retry with the same Idempotency-Key")
 
 
-def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[Order, bool]:
+def _submit(
+    ctx: Context,
+    *,
+    idempotency_key: str,
+    request_print: str,
+    payment: PaymentChoice | None = None,
+) -> tuple[Order, bool]:
     buyer = ctx.actor
     if buyer is None:
         raise Invalid("sign in to order")
@@ -239,6 +294,11 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
     cart = priced_cart(ctx)
     if not cart:
         raise Invalid("your cart is empty")
+    visible = segments.visible_sku_ids(ctx, [i.sku.id for i in cart])
+    for item in cart:
+        if item.sku.id not in visible:
+            raise NotFound(f"{item.sku.code} is not available to you; remove it from your cart")
+        check_quantity_rules(item.sku, item.line.quantity)
     for item in cart:
         if not (item.sku.is_active and item.product.is_active):
             raise Invalid(f"{item.sku.code} is no longer available; remove it from your cart")
@@ -260,6 +320,12 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
             for i in cart
         ),
     )
+    minimum = ctx.tenant.min_order_points
+    if minimum is not None and draft.total_points < minimum:
+        raise Invalid(
+            f"an order must total at least {minimum:,} points; yours is {draft.total_points:,}",
+            problems=["minimum_order_value"],
+        )
     problems = [p for result in ctx.hooks.validate_order(ctx=ctx, draft=draft) for p in result]
     if problems:
         raise Invalid("; ".join(p.message for p in problems), problems=[p.code for p in problems])
@@ -307,13 +373,15 @@ def _submit(ctx: Context, *, idempotency_key: str, request_print: str) -> tuple[
         ],
     ).all()
     set_committed_value(order, "lines", sorted(lines, key=lambda line: line.id))
-    payments.authorize_points(
+    payments.authorize_order(
         ctx,
         order.id,
         buyer.id,
         draft.total_points,
         capture=not needs_approval,
         lines=draft.lines,
+        choice=payment,
+        checkout_key=idempotency_key,
     )
     order_history.record(
         ctx,

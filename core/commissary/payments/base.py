@@ -14,19 +14,28 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
+
+from commissary.errors import Invalid, NotFound
 
 if TYPE_CHECKING:
     from commissary.context import Context
     from commissary.hooktypes import DraftLine
 
 
+# ISO 4217's "no currency": the method charges in the currency of the tenant's policy.
+TENANT_CURRENCY = "XXX"
+
+
 class ResultState(enum.StrEnum):
     AUTHORIZED = "authorized"
     CAPTURED = "captured"
     VOIDED = "voided"
+    REFUNDED = "refunded"
     DECLINED = "declined"
 
 
@@ -60,6 +69,9 @@ class AuthorizeRequest:
     # The order's priced lines, so a method can pay only for some of them (points that
     # are spendable on one category only).
     lines: tuple[DraftLine, ...] = ()
+    # What the buyer chose at checkout for this method (a PO number, a saved card id),
+    # as returned by ``PaymentMethod.clean_method_data``.
+    method_data: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,12 +85,60 @@ class PaymentRef:
     currency: str
 
 
+@dataclass(frozen=True)
+class WebhookRequest:
+    """An inbound call from a gateway, exactly as received: the signature covers the raw
+    body, so nothing is parsed before the method has verified it."""
+
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookUpdate:
+    """What a verified webhook says happened to one payment, by its gateway reference.
+
+    ``state`` is the gateway's news (captured, voided, refunded or declined); core records
+    it as an attempt of action ``webhook`` on the payment whose reference matches."""
+
+    reference: str
+    state: ResultState
+    amount: Decimal
+    event_id: str
+    message: str = ""
+
+
+class WebhookRejected(Exception):
+    """Raised by ``handle_webhook`` for a bad signature or a stale timestamp: the route
+    answers 400 and nothing changes."""
+
+
 class PaymentMethod(ABC):
-    """Subclass this and return the class from ``register_payment_methods``."""
+    """Subclass this and return the class from ``register_payment_methods``.
+
+    Class attributes say how core treats the method:
+
+    - ``records_attempts``: core writes one ``payment_attempts`` row per call (action,
+      amount, idempotency key, outcome). A method whose own ledger is written in the same
+      transaction (the points allowance) sets it False: its ledger is the record, and the
+      fast points-only checkout writes no extra row.
+    - ``personal``: the payer's own money (an employee's card); offered only where the
+      tenant's policy allows employees to pay the rest themselves.
+    - ``single_capture``: the gateway captures an authorization once (a card
+      PaymentIntent: a partial capture releases the rest). Core then keeps line decisions
+      on its own rows and calls ``capture`` once, with the total of the approved lines,
+      when every line the tender covers is decided — or ``void`` when none was approved.
+    - ``currency``: ``POINTS`` for a points method; a gateway that charges in the
+      tenant's policy currency says ``TENANT_CURRENCY``.
+    """
 
     identifier: ClassVar[str]
     label: ClassVar[str]
     currency: ClassVar[str]
+    records_attempts: ClassVar[bool] = True
+    personal: ClassVar[bool] = False
+    single_capture: ClassVar[bool] = False
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -102,3 +162,23 @@ class PaymentMethod(ABC):
     @abstractmethod
     def void(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
         """Release part or all of a held amount (the rejected lines)."""
+
+    def refund(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
+        """Give back part or all of a captured amount (lines amended after capture).
+
+        A method that cannot refund keeps this default: a decline, which core reports as
+        a 409 and which changes nothing."""
+        return PaymentResult.declined("refund_unsupported", f"{self.label} cannot refund")
+
+    def clean_method_data(self, data: Mapping[str, str]) -> dict[str, str]:
+        """Check what the buyer sent for this method at checkout (before anything is
+        written); raise ``commissary.Invalid`` with a clear message when it is wrong."""
+        if data:
+            raise Invalid(f"{self.label} takes no payment details")
+        return {}
+
+    def handle_webhook(self, request: WebhookRequest) -> list[WebhookUpdate]:
+        """Verify and read a gateway's inbound call. Raise ``WebhookRejected`` when the
+        signature or the timestamp is wrong; a method without webhooks keeps this default
+        (the route answers 404)."""
+        raise NotFound(f"{self.label} receives no webhooks")

@@ -31,6 +31,8 @@ class Tenant(Base):
     # Built-in approval rule: orders above this many points need a manager's approval.
     # 0 means every order, NULL means none.
     approval_threshold_points: Mapped[int | None] = mapped_column(default=None)
+    # An order must total at least this many points (None: no minimum).
+    min_order_points: Mapped[int | None] = mapped_column(default=None)
     # Bumped whenever plugin activation or settings change, so every app process rebuilds
     # its cached per-tenant hook callers on the next request.
     config_version: Mapped[int] = mapped_column(default=1)

@@ -86,6 +86,17 @@ def set_plugin_enabled(
     return activation
 
 
+def bump_config(session: Session, tenant_id: int) -> None:
+    """Mark the tenant's configuration as changed: per-process caches keyed by
+    ``config_version`` (enabled hooks, catalog access, price books) reload."""
+    session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant_id)
+        .values(config_version=Tenant.config_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def activations(session: Session, tenant_id: int) -> list[PluginActivation]:
     return list(
         session.scalars(
@@ -107,3 +118,30 @@ def hooks_for(session: Session, host: PluginHost, tenant: Tenant) -> TenantHooks
         }
 
     return host.for_tenant(tenant.id, tenant.config_version, load)
+
+
+def update_portal(
+    session: Session,
+    tenant: Tenant,
+    *,
+    changes: dict[str, Any],
+) -> Tenant:
+    """Change a portal's own settings (name, access mode, approval threshold, minimum
+    order value); bumps ``config_version`` so that cached pages and access reload."""
+    allowed = {"name", "access_mode", "approval_threshold_points", "min_order_points"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"unknown portal settings: {', '.join(sorted(unknown))}")
+    for key in ("approval_threshold_points", "min_order_points"):
+        if changes.get(key) is not None and changes[key] < 0:
+            raise Invalid(f"{key} cannot be negative")
+    if "name" in changes and not str(changes["name"]).strip():
+        raise Invalid("a portal needs a name")
+    found = session.get(Tenant, tenant.id)
+    if found is None:
+        raise NotFound("there is no portal here")
+    for key, value in changes.items():
+        setattr(found, key, value)
+    found.config_version = found.config_version + 1
+    session.flush()
+    return found

@@ -22,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 
 from commissary.context import Context
 from commissary.db import utcnow
@@ -29,7 +30,7 @@ from commissary.errors import Forbidden, NotAuthenticated, NotFound
 from commissary.identity.models import AuthToken, OperatorAdmin, TokenKind, User
 from commissary.identity.permissions import Permission, has_permission
 from commissary.identity.service import token_digest
-from commissary.tenants.models import Tenant
+from commissary.tenants.models import AccessMode, Tenant
 from commissary.tenants.service import hooks_for
 from commissary.web.csrf import SAFE_METHODS
 
@@ -201,6 +202,34 @@ def page_requires(permission: Permission) -> Callable[..., object]:
 
 def api_requires(permission: Permission) -> Callable[..., object]:
     return requires(permission, api_context)
+
+
+def catalog_viewer(*, api: bool) -> Callable[..., object]:
+    """The context for catalog routes: anyone where the tenant's catalog is public,
+    otherwise a signed-in person allowed to view the catalog."""
+
+    async def check(ctx: Context) -> Context:
+        if ctx.actor is None:
+            if ctx.tenant.access_mode is AccessMode.PRIVATE:
+                raise NotAuthenticated(
+                    "send a bearer token: POST /api/v1/auth/token" if api else "sign in to continue"
+                )
+            return ctx
+        if not has_permission(ctx.actor, Permission.CATALOG_VIEW):
+            raise Forbidden(f"you lack the permission {Permission.CATALOG_VIEW.value}")
+        return ctx
+
+    return _on_context(check, api_identity if api else anonymous_page_context)
+
+
+def cache_headers(ctx: Context, headers: MutableHeaders) -> None:
+    """What a shared cache may keep: a visitor's public page, revalidated on every use so
+    that an access-mode or price change shows at once; never a signed-in person's."""
+    if ctx.actor is None:
+        headers["Cache-Control"] = "public, no-cache"
+        headers["Vary"] = "Cookie, Authorization"
+    else:
+        headers["Cache-Control"] = "private, no-store"
 
 
 def plugin_enabled(name: str, *, api: bool) -> Callable[..., object]:

@@ -24,6 +24,16 @@ def test_manager_grants_points_with_a_reason_and_the_buyer_sees_them(shop: Shop)
         "held": 0,
         "spent": 0,
         "label": "points",
+        "wallets": [
+            {
+                "program_id": 0,
+                "program": "General",
+                "category_ids": [],
+                "available": 1250,
+                "held": 0,
+                "spent": 0,
+            }
+        ],
     }
     newest = mine.get("/wallet/entries").json()[0]
     assert (newest["kind"], newest["available_delta"], newest["reason"]) == (

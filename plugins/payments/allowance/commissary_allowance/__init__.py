@@ -1,8 +1,11 @@
 """Points allowances for Commissary.
 
-Each user holds a points wallet; managers grant points with a reason; checkout holds
-the points of an order that waits for approval and takes them for approved lines. The
-ledger lives in this plugin's own tables (Alembic branch ``allowance``).
+Each user holds a general points wallet, and a restricted wallet per program whose points
+are spendable on some categories only; managers grant points with a reason (one by one
+or from a CSV file) and decide buyers' requests for more; programs renew allowances
+every month or quarter, and lots expire. Checkout holds the points of an order that
+waits for approval and takes them for approved lines. The ledger lives in this plugin's
+own tables (Alembic branch ``allowance``). See ``docs/allowance.md``.
 """
 
 from __future__ import annotations
@@ -60,4 +63,5 @@ def menu_links(ctx: Context) -> list[MenuLink]:
     links = [MenuLink("My points", f"/t/{ctx.tenant.slug}/wallet")]
     if ctx.actor is not None and has_permission(ctx.actor, Permission.POINTS_GRANT):
         links.append(MenuLink("Grant points", f"/t/{ctx.tenant.slug}/wallet/grant", "manage"))
+        links.append(MenuLink("Points requests", f"/t/{ctx.tenant.slug}/wallet/requests", "manage"))
     return links

@@ -1,4 +1,10 @@
-"""Paying with points: the allowance as a payment method."""
+"""Paying with points: the allowance as a payment method.
+
+``authorize`` tries the two-statement fast path first (general wallet only) and falls
+back to the split path across restricted and general wallets; see
+:mod:`commissary_allowance.checkout` for the rule. The reference says which path paid
+(``wallet:<user>`` or ``wallets:<user>``), so capture and void know without a query.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from commissary import (
     PaymentResult,
     ResultState,
 )
-from commissary_allowance import service
+from commissary_allowance import checkout, service
 from commissary_allowance.models import EntryKind
 from commissary_allowance.settings import AllowanceSettings
 
@@ -21,6 +27,8 @@ class AllowancePayment(PaymentMethod):
     identifier = "allowance"
     label = "Points allowance"
     currency = POINTS
+    # The ledger, written in the order's transaction, is the record of every move.
+    records_attempts = False
 
     def balance(self, payer_id: int) -> Decimal | None:
         return Decimal(service.balance(self.ctx.session, payer_id).available)
@@ -31,15 +39,23 @@ class AllowancePayment(PaymentMethod):
             state = ResultState.CAPTURED if request.capture else ResultState.AUTHORIZED
             return PaymentResult(state, request.amount)
         kind = EntryKind.SPEND if request.capture else EntryKind.HOLD
-        moved = service.move(
-            self.ctx.session,
-            self.ctx.tenant.id,
-            request.payer_id,
-            kind,
-            points,
-            key=request.idempotency_key,
-            order_id=request.order_id,
+        session, tenant_id, payer = self.ctx.session, self.ctx.tenant.id, request.payer_id
+        reference = f"wallet:{payer}"
+        moved = checkout.draw_general(
+            session, tenant_id, payer, kind, points, request.idempotency_key, request.order_id
         )
+        if not moved:
+            reference = f"wallets:{payer}"
+            moved = checkout.draw_split(
+                session,
+                tenant_id,
+                payer,
+                kind,
+                points,
+                request.lines,
+                request.idempotency_key,
+                request.order_id,
+            )
         if not moved:
             have = service.balance(self.ctx.session, request.payer_id).available
             label = self.ctx.settings(AllowanceSettings).points_label
@@ -49,20 +65,25 @@ class AllowancePayment(PaymentMethod):
                 request.amount,
             )
         state = ResultState.CAPTURED if request.capture else ResultState.AUTHORIZED
-        return PaymentResult(state, request.amount, reference=f"wallet:{request.payer_id}")
+        return PaymentResult(state, request.amount, reference=reference)
 
     def _settle(
         self, payment: PaymentRef, amount: Decimal, key: str, kind: EntryKind
     ) -> PaymentResult:
-        moved = service.move(
-            self.ctx.session,
-            self.ctx.tenant.id,
-            payment.payer_id,
-            kind,
-            int(amount),
-            key=key,
-            order_id=payment.order_id,
-        )
+        if payment.reference.startswith("wallets:"):
+            moved = checkout.settle_split(
+                self.ctx.session, self.ctx.tenant.id, payment.order_id, kind, int(amount), key
+            )
+        else:
+            moved = service.move(
+                self.ctx.session,
+                self.ctx.tenant.id,
+                payment.payer_id,
+                kind,
+                int(amount),
+                key=key,
+                order_id=payment.order_id,
+            )
         if not moved:
             return PaymentResult.declined("hold_missing", "the points hold does not cover this")
         state = ResultState.CAPTURED if kind is EntryKind.CAPTURE else ResultState.VOIDED

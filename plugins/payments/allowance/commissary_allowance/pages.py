@@ -1,4 +1,5 @@
-"""Wallet pages: the buyer's balance and history, and the manager's grant form."""
+"""Wallet pages: the buyer's balance and history, and the manager's grant form (single
+and from a CSV file); requests for points are in :mod:`commissary_allowance.pages_requests`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commissary import (
     Context,
@@ -20,8 +21,10 @@ from commissary import (
     redirect,
     render,
 )
-from commissary_allowance import service
+from commissary_allowance import requests, service
+from commissary_allowance.api import wallet_parts
 from commissary_allowance.models import Wallet
+from commissary_allowance.pages_requests import router as requests_router
 from commissary_allowance.settings import AllowanceSettings
 
 router = APIRouter()
@@ -41,21 +44,23 @@ def wallet(request: Request, ctx: PageCtx) -> HTMLResponse:
         "allowance/wallet.html",
         ctx,
         balance=service.balance(ctx.session, ctx.actor.id),
+        parts=wallet_parts(ctx, ctx.actor.id),
+        my_requests=requests.mine(ctx),
         entries=entries,
         names=names,
         label=ctx.settings(AllowanceSettings).points_label,
     )
 
 
-def _grant_page(
+def grant_page(
     request: Request, ctx: Context, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     people = service.grantable_people(ctx)
     balances = dict(
         ctx.session.execute(
-            select(Wallet.user_id, Wallet.available).where(
-                Wallet.user_id.in_([u.id for u in people])
-            )
+            select(Wallet.user_id, func.sum(Wallet.available))
+            .where(Wallet.user_id.in_([u.id for u in people]))
+            .group_by(Wallet.user_id)
         ).all()
     )
     settings = ctx.settings(AllowanceSettings)
@@ -69,13 +74,14 @@ def _grant_page(
         label=settings.points_label,
         max_grant=settings.max_grant,
         grant_key=secrets.token_urlsafe(16),
+        bulk_key=secrets.token_urlsafe(16),
         error=error,
     )
 
 
 @router.get("/wallet/grant", response_class=HTMLResponse)
 def grant_form(request: Request, ctx: GranterCtx) -> HTMLResponse:
-    return _grant_page(request, ctx)
+    return grant_page(request, ctx)
 
 
 @router.post("/wallet/grant", response_model=None)
@@ -91,7 +97,7 @@ def grant(
         entry = service.grant(ctx, user_id, points, reason, f"page:{grant_key}")
     except (Invalid, NotFound) as exc:
         ctx.session.rollback()
-        return _grant_page(request, ctx, exc.message, exc.status_code)
+        return grant_page(request, ctx, exc.message, exc.status_code)
     person = ctx.session.get(User, user_id)
     label = ctx.settings(AllowanceSettings).points_label
     name = person.name if person else "the person"
@@ -100,3 +106,6 @@ def grant(
         f"/t/{ctx.tenant.slug}/wallet/grant",
         f"Granted {entry.available_delta:,} {label} to {name}.",
     )
+
+
+router.include_router(requests_router)

@@ -1,0 +1,154 @@
+"""Every kind of notification: who gets it, whether they may mute it, its shipped
+default template and the sample data its preview renders with.
+
+Templates see plain values only (dicts, strings, numbers), never models, so a tenant's
+template cannot reach the database or Python internals through an object graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+LANGUAGES = ("en", "de", "fr", "es", "nl", "it")
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    title: str
+    recipients: str  # who, in words, for the admin pages
+    optional: bool  # may a person mute it?
+    subject: str
+    body: str
+    sample: dict[str, Any]
+
+
+_TENANT = {"name": "Acme Workwear", "slug": "acme", "url": "https://portal.example/t/acme"}
+_BUYER = {"name": "Dana Buyer", "email": "dana@example.com"}
+_ORDER = {
+    "id": 42,
+    "number": "SO-000042",
+    "status": "pending_approval",
+    "total_points": 460,
+    "url": "https://portal.example/t/acme/orders/42",
+}
+
+KINDS: dict[str, Kind] = {
+    k.key: k
+    for k in (
+        Kind(
+            "order_submitted",
+            "Order received",
+            "the buyer",
+            True,
+            "Your order {{ order.number }} was received",
+            "Hello {{ user.name }},\n\nwe received your order {{ order.number }} for "
+            "{{ order.total_points }} points.\n"
+            "{% if order.status == 'pending_approval' %}It now waits for approval.{% else %}"
+            "It is approved.{% endif %}\n\n{{ order.url }}",
+            {"user": _BUYER, "order": _ORDER},
+        ),
+        Kind(
+            "approval_requested",
+            "Approval requested",
+            "the approvers of the order (location manager or role)",
+            False,
+            "{{ buyer.name }} asks you to approve {{ order.number }}",
+            "Hello {{ user.name }},\n\n{{ buyer.name }} ordered for {{ order.total_points }} "
+            "points ({{ order.number }}) and needs your approval.\n\n{{ tenant.url }}/approvals",
+            {"user": {"name": "Max Manager"}, "buyer": _BUYER, "order": _ORDER},
+        ),
+        Kind(
+            "order_decided",
+            "Order decided",
+            "the buyer",
+            False,
+            "Your order {{ order.number }} is {{ order.status | replace('_', ' ') }}",
+            "Hello {{ user.name }},\n\nyour order {{ order.number }} is now "
+            "{{ order.status | replace('_', ' ') }}.\n"
+            "{% for line in lines %}- line {{ line.line_id }}: {{ line.status }}"
+            "{% if line.reason %} ({{ line.reason }}){% endif %}\n{% endfor %}\n{{ order.url }}",
+            {
+                "user": _BUYER,
+                "order": {**_ORDER, "status": "partially_approved"},
+                "lines": [
+                    {"line_id": 1, "status": "approved", "reason": ""},
+                    {"line_id": 2, "status": "rejected", "reason": "not your size"},
+                ],
+            },
+        ),
+        Kind(
+            "points_granted",
+            "Points granted",
+            "the person who received the points",
+            True,
+            "You received {{ points }} points",
+            "Hello {{ user.name }},\n\n{{ granted_by }} granted you {{ points }} points: "
+            "{{ reason }}.\n\n{{ tenant.url }}/wallet",
+            {"user": _BUYER, "points": 250, "reason": "new season", "granted_by": "Max Manager"},
+        ),
+        Kind(
+            "approval_reminder",
+            "Approval waiting (reminder)",
+            "the approvers of the order",
+            True,
+            "Reminder: {{ order.number }} has waited {{ days }} days for you",
+            "Hello {{ user.name }},\n\n{{ buyer.name }}'s order {{ order.number }} has waited "
+            "{{ days }} days for your approval.\n\n{{ tenant.url }}/approvals",
+            {"user": {"name": "Max Manager"}, "buyer": _BUYER, "order": _ORDER, "days": 3},
+        ),
+        Kind(
+            "points_expiring",
+            "Points expiring (reminder)",
+            "the owner of the points",
+            True,
+            "{{ points }} of your points expire in {{ days }} days",
+            "Hello {{ user.name }},\n\n{{ points }} points expire on {{ expires_at }}. "
+            "Use them before then.\n\n{{ tenant.url }}/",
+            {"user": _BUYER, "points": 120, "days": 7, "expires_at": "2026-12-31"},
+        ),
+        Kind(
+            "budget_threshold",
+            "Budget nearly spent",
+            "the people the budget event names",
+            True,
+            "Budget {{ percent }}% spent",
+            "Hello {{ user.name }},\n\n{{ spent }} of {{ amount }} of the budget are spent "
+            "({{ percent }}%).",
+            {"user": _BUYER, "percent": 80, "spent": 800, "amount": 1000},
+        ),
+        Kind(
+            "digest",
+            "Digest",
+            "each person with messages waiting, once per digest period",
+            False,
+            "{{ items | length }} updates from {{ tenant.name }}",
+            "Hello {{ user.name }},\n\nhere is what happened since your last digest.\n\n"
+            "{% for item in items %}* {{ item.subject }}\n{{ item.text }}\n\n{% endfor %}",
+            {
+                "user": _BUYER,
+                "items": [
+                    {
+                        "kind": "order_submitted",
+                        "subject": "Your order SO-000042 was received",
+                        "text": "We received your order.",
+                    },
+                    {
+                        "kind": "points_granted",
+                        "subject": "You received 250 points",
+                        "text": "Max Manager granted you 250 points.",
+                    },
+                ],
+            },
+        ),
+    )
+}
+
+# Kinds a tenant cannot put into the digest (the digest itself).
+NOT_DIGESTIBLE = frozenset({"digest"})
+
+
+def sample(kind: Kind) -> dict[str, Any]:
+    return {"tenant": _TENANT, **kind.sample}

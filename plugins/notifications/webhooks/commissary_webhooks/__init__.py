@@ -1,0 +1,65 @@
+"""Signed outbound webhooks for Commissary events.
+
+Tenant admins register endpoints (URL, topics) through the API; every subscribed domain
+event is POSTed as JSON with an HMAC-SHA256 signature and a timestamp header, retried
+with the outbox's backoff until the endpoint answers 2xx, and logged per attempt.
+Addresses are checked against private ranges unless the operator allows them
+(``COMMISSARY_WEBHOOKS_ALLOWED_NETWORKS``). Tables: Alembic branch ``webhooks``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from commissary import Context, MigrationSource, PluginRoutes, hookimpl
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def register_migrations() -> MigrationSource:
+    return MigrationSource(branch_label="webhooks", path=HERE / "migrations" / "versions")
+
+
+@hookimpl
+def register_routes() -> PluginRoutes:
+    from commissary_webhooks import api
+
+    return PluginRoutes(api=api.router)
+
+
+def _deliver(ctx: Context, topic: str, event: dict[str, Any]) -> None:
+    from commissary_webhooks.service import deliver
+
+    deliver(ctx, topic, event)
+
+
+@hookimpl
+def on_order_submitted(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_submitted", event)
+
+
+@hookimpl
+def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_decided", event)
+
+
+@hookimpl
+def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "points_granted", event)
+
+
+@hookimpl
+def on_approval_waiting(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "approval_waiting", event)
+
+
+@hookimpl
+def on_points_expiring(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "points_expiring", event)
+
+
+@hookimpl
+def on_budget_threshold(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "budget_threshold", event)

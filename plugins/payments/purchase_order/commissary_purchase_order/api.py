@@ -1,0 +1,118 @@
+"""Credit lines, the statement of open invoices and invoice payments:
+``/t/<slug>/api/v1/purchase-orders/…`` (tenant admins)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from commissary import Context, Permission, api_requires
+from commissary_purchase_order import service
+from commissary_purchase_order.models import CreditLimit
+
+router = APIRouter(prefix="/purchase-orders", tags=["purchase orders"])
+AdminCtx = Annotated[Context, Depends(api_requires(Permission.PLUGINS_MANAGE))]
+
+
+class LimitIn(BaseModel):
+    location_id: int | None = None  # None: the company account
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class LimitPublic(LimitIn):
+    used: Decimal
+    available: Decimal
+
+    @classmethod
+    def of(cls, limit: CreditLimit) -> LimitPublic:
+        return cls(
+            location_id=limit.location_id,
+            amount=limit.amount,
+            currency=limit.currency,
+            used=limit.used,
+            available=limit.amount - limit.used,
+        )
+
+
+class InvoiceLine(BaseModel):
+    id: int
+    order_id: int
+    po_number: str
+    amount: Decimal
+    currency: str
+    terms: str
+    issued_on: date
+    due_on: date
+    overdue: bool
+
+
+class Statement(BaseModel):
+    location_id: int | None
+    invoices: list[InvoiceLine]
+    total: Decimal
+    overdue: Decimal
+
+
+@router.put("/credit-limits", response_model=LimitPublic)
+def put_limit(ctx: AdminCtx, body: LimitIn) -> LimitPublic:
+    limit = service.set_limit(
+        ctx.session, ctx.tenant.id, body.location_id, body.amount, body.currency
+    )
+    return LimitPublic.of(limit)
+
+
+@router.get("/credit-limits", response_model=list[LimitPublic])
+def get_limits(ctx: AdminCtx) -> list[LimitPublic]:
+    from sqlalchemy import select
+
+    rows = ctx.session.scalars(select(CreditLimit).order_by(CreditLimit.id))
+    return [LimitPublic.of(limit) for limit in rows]
+
+
+@router.get("/statement", response_model=Statement)
+def statement(ctx: AdminCtx, location_id: Annotated[int | None, Query()] = None) -> Statement:
+    """Open invoices, oldest due first, with what is overdue today."""
+    today = ctx.now.date()
+    lines = [
+        InvoiceLine(
+            id=invoice.id,
+            order_id=auth.order_id,
+            po_number=auth.po_number,
+            amount=invoice.amount,
+            currency=auth.currency,
+            terms=auth.terms,
+            issued_on=invoice.issued_on,
+            due_on=invoice.due_on,
+            overdue=invoice.due_on < today,
+        )
+        for invoice, auth in service.open_invoices(ctx.session, location_id)
+    ]
+    return Statement(
+        location_id=location_id,
+        invoices=lines,
+        total=sum((x.amount for x in lines), Decimal(0)),
+        overdue=sum((x.amount for x in lines if x.overdue), Decimal(0)),
+    )
+
+
+@router.post("/invoices/{invoice_id}/payment", response_model=InvoiceLine)
+def pay_invoice(ctx: AdminCtx, invoice_id: int) -> InvoiceLine:
+    """Record that the company paid an invoice; its amount frees the credit line."""
+    invoice = service.mark_paid(ctx.session, invoice_id, ctx.now)
+    auth = service.authorization(ctx.session, f"po:{invoice.authorization_id}")
+    return InvoiceLine(
+        id=invoice.id,
+        order_id=auth.order_id,
+        po_number=auth.po_number,
+        amount=invoice.amount,
+        currency=auth.currency,
+        terms=auth.terms,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        overdue=False,
+    )
