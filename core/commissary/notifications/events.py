@@ -10,6 +10,8 @@ from commissary.orders.models import OrderStatus
 
 
 def order_submitted(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     order = service.order_or_none(ctx, event.get("order_id"))
     if order is None:
         return 0
@@ -29,6 +31,8 @@ def order_submitted(ctx: Context, event: dict[str, Any]) -> int:
 
 
 def order_decided(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     order = service.order_or_none(ctx, event.get("order_id"))
     if order is None:
         return 0
@@ -47,6 +51,8 @@ def order_decided(ctx: Context, event: dict[str, Any]) -> int:
 
 
 def points_granted(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     ids = [i for i in (event.get("user_id"), event.get("granted_by")) if isinstance(i, int)]
     people = {u.id: u for u in service.users(ctx, ids)}
     user = people.get(event.get("user_id") or 0)
@@ -62,6 +68,8 @@ def points_granted(ctx: Context, event: dict[str, Any]) -> int:
 
 
 def approval_waiting(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     order = service.order_or_none(ctx, event.get("order_id"))
     if order is None or order.status is not OrderStatus.PENDING_APPROVAL:
         return 0  # decided since the reminder was queued
@@ -78,6 +86,8 @@ def approval_waiting(ctx: Context, event: dict[str, Any]) -> int:
 
 
 def points_expiring(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     variables = {k: event.get(k) for k in ("points", "days", "expires_at", "lot_id")}
     user_id = event.get("user_id")
     people = service.users(ctx, [user_id] if isinstance(user_id, int) else [])
@@ -85,6 +95,8 @@ def points_expiring(ctx: Context, event: dict[str, Any]) -> int:
 
 
 def budget_threshold(ctx: Context, event: dict[str, Any]) -> int:
+    if not service.has_channels(ctx):
+        return 0  # no channel enabled here: nothing to look up or render
     variables = {k: event.get(k) for k in ("budget_id", "percent", "spent", "amount")}
     ids = [i for i in event.get("user_ids") or [] if isinstance(i, int)]
     return service.send(

@@ -150,12 +150,18 @@ def muted(ctx: Context, user_ids: list[int]) -> set[tuple[int, str]]:
     return {(user_id, kind) for user_id, kind in rows}
 
 
+def has_channels(ctx: Context) -> bool:
+    """Whether any channel (e-mail, webhooks, ...) is enabled for this tenant; without one,
+    events cause no lookups and no rendering."""
+    return bool(ctx.hooks.on_notification.get_hookimpls())
+
+
 def send(ctx: Context, key: str, users: list[User], variables: dict[str, Any], source: str) -> int:
     """Render ``key`` for each person and emit one ``notification`` event each, or keep
     it for their next digest when the tenant digests this kind. People who muted an
     optional kind, and inactive people, are skipped. Returns how many."""
     kind = kind_of(key)
-    if not ctx.hooks.on_notification.get_hookimpls():
+    if not has_channels(ctx):
         return 0  # no channel is enabled for this tenant: nothing to render
     people = [u for u in {u.id: u for u in users}.values() if u.is_active]
     quiet = muted(ctx, [u.id for u in people]) if kind.optional else set()
