@@ -175,6 +175,11 @@ def create_app(
             pages.include_router(
                 routes.pages, dependencies=[Depends(plugin_enabled(name, api=False))]
             )
+    # First: load balancers probe it often, and routes are matched in order.
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     app.include_router(api)
     app.include_router(pages)
     app.include_router(operator_pages.router, dependencies=[Depends(verify_csrf)])
@@ -183,10 +188,6 @@ def create_app(
         app.mount(
             f"/static/{theme_name}", StaticFiles(directory=folder), name=f"static-{theme_name}"
         )
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
