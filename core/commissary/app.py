@@ -175,6 +175,7 @@ def create_app(
             pages.include_router(
                 routes.pages, dependencies=[Depends(plugin_enabled(name, api=False))]
             )
+
     # First: load balancers probe it often, and routes are matched in order.
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
