@@ -16,7 +16,7 @@ from commissary.context import Context
 from commissary.db import replace_rows
 from commissary.errors import Forbidden, Invalid, NotFound
 from commissary.lists.models import SavedList, SavedListLine
-from commissary.orders import service as orders
+from commissary.orders import quick
 from commissary.orders.models import CartLine
 from commissary.segments import service as segments
 
@@ -152,30 +152,12 @@ def remove(ctx: Context, list_id: int) -> None:
     ctx.session.flush()
 
 
-@dataclass(frozen=True)
-class ToCart:
-    added: list[orders.PricedCartLine]
-    skipped: list[str]
-
-
-def to_cart(ctx: Context, list_id: int) -> ToCart:
+def to_cart(ctx: Context, list_id: int) -> quick.Added:
     """Add the list's lines to the cart; what can no longer be ordered is skipped."""
     view = get(ctx, list_id)
-    sku_ids = [line.sku_id for line, _code, _text in view.lines]
-    orderable = set(
-        ctx.session.scalars(
-            select(Sku.id)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Sku.id.in_(sku_ids), Sku.is_active, Product.is_active)
-        )
+    done = quick.add_available(
+        ctx, [(line.sku_id, line.quantity, code) for line, code, _text in view.lines]
     )
-    orderable &= segments.visible_sku_ids(ctx, orderable)
-    added, skipped = [], []
-    for line, code, _text in view.lines:
-        if line.sku_id in orderable:
-            added.append(orders.add_to_cart(ctx, line.sku_id, line.quantity))
-        else:
-            skipped.append(code)
-    if not added:
+    if not done.added:
         raise Invalid("nothing on this list can be ordered any more")
-    return ToCart(added, skipped)
+    return done

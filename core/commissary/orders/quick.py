@@ -11,13 +11,12 @@ import csv
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
 from commissary.errors import Invalid, NotFound
 from commissary.orders import service
-from commissary.orders.models import OrderLine
 from commissary.segments import service as segments
 
 MAX_QUICK_LINES = 200
@@ -58,22 +57,26 @@ def parse(text: str) -> list[QuickLine]:
     return found
 
 
+def orderable_skus(ctx: Context, which: ColumnElement[bool]) -> list[Sku]:
+    """The SKUs matching ``which`` that this person can order now: active, of an active
+    product, and inside their catalogs."""
+    skus = list(
+        ctx.session.scalars(
+            select(Sku)
+            .join(Product, Product.id == Sku.product_id)
+            .where(which, Sku.is_active, Product.is_active)
+        )
+    )
+    visible = segments.visible_sku_ids(ctx, [s.id for s in skus])
+    return [s for s in skus if s.id in visible]
+
+
 def quick_order(ctx: Context, lines: list[QuickLine]) -> list[service.PricedCartLine]:
     """Add every line to the cart, or none of them."""
     codes = {line.code for line in lines}
-    skus = {
-        sku.code.upper(): sku
-        for sku in ctx.session.scalars(
-            select(Sku)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Sku.code.in_(codes), Sku.is_active, Product.is_active)
-        )
-    }
-    visible = segments.visible_sku_ids(ctx, [s.id for s in skus.values()])
+    skus = {sku.code.upper(): sku for sku in orderable_skus(ctx, Sku.code.in_(codes))}
     problems = [
-        f"line {line.number}: no item {line.code}"
-        for line in lines
-        if line.code not in skus or skus[line.code].id not in visible
+        f"line {line.number}: no item {line.code}" for line in lines if line.code not in skus
     ]
     if problems:
         raise Invalid("; ".join(problems[:20]), problems=["unknown_sku"])
@@ -91,17 +94,8 @@ def add_many(ctx: Context, quantities: dict[int, int]) -> list[service.PricedCar
     wanted = {sku_id: qty for sku_id, qty in quantities.items() if qty > 0}
     if not wanted:
         raise Invalid("enter a quantity for at least one size")
-    skus = {
-        sku.id: sku
-        for sku in ctx.session.scalars(
-            select(Sku)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Sku.id.in_(list(wanted)), Sku.is_active, Product.is_active)
-        )
-    }
-    visible = segments.visible_sku_ids(ctx, list(skus))
-    missing = [sku_id for sku_id in wanted if sku_id not in skus or sku_id not in visible]
-    if missing:
+    skus = {sku.id: sku for sku in orderable_skus(ctx, Sku.id.in_(list(wanted)))}
+    if set(wanted) - set(skus):
         raise NotFound("no such item")
     for sku_id, quantity in wanted.items():
         service.check_quantity_rules(skus[sku_id], quantity)
@@ -109,31 +103,30 @@ def add_many(ctx: Context, quantities: dict[int, int]) -> list[service.PricedCar
 
 
 @dataclass(frozen=True)
-class Reordered:
+class Added:
     added: list[service.PricedCartLine]
     skipped: list[str]  # SKU codes no longer orderable by this person
 
 
-def reorder(ctx: Context, order_id: int) -> Reordered:
+def add_available(ctx: Context, lines: list[tuple[int, int, str]]) -> Added:
+    """Put ``(sku id, quantity, code)`` lines in the cart, skipping (and naming) those this
+    person can no longer order: a reorder, a saved list."""
+    orderable = {
+        s.id for s in orderable_skus(ctx, Sku.id.in_([sku_id for sku_id, _q, _c in lines]))
+    }
+    added, skipped = [], []
+    for sku_id, quantity, code in lines:
+        if sku_id in orderable:
+            added.append(service.add_to_cart(ctx, sku_id, quantity))
+        else:
+            skipped.append(code)
+    return Added(added, skipped)
+
+
+def reorder(ctx: Context, order_id: int) -> Added:
     """Put a past order's lines back in the cart (the buyer's own orders only)."""
     order = service.order_for(ctx, order_id)
-    lines: list[OrderLine] = list(order.lines)
-    orderable = {
-        sku_id
-        for sku_id in ctx.session.scalars(
-            select(Sku.id)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Sku.id.in_([line.sku_id for line in lines]), Sku.is_active, Product.is_active)
-        )
-    }
-    orderable &= segments.visible_sku_ids(ctx, orderable)
-    added, skipped = [], []
-    for line in lines:
-        if line.sku_id in orderable:
-            added.append(service.add_to_cart(ctx, line.sku_id, line.quantity))
-        else:
-            skipped.append(line.sku_code)
-    return Reordered(added, skipped)
+    return add_available(ctx, [(line.sku_id, line.quantity, line.sku_code) for line in order.lines])
 
 
 def added_message(added: int, skipped: list[str]) -> str:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from commissary.hooktypes import DraftLine
 
 
-# ISO 4217's "no currency": the method charges in the currency of the tenant's policy.
-TENANT_CURRENCY = "XXX"
+# Not an ISO code: the method charges in whatever currency the tenant's policy names.
+TENANT_CURRENCY = "tenant"
 
 
 class ResultState(enum.StrEnum):
