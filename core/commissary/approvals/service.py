@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from commissary.context import Context
@@ -18,7 +18,8 @@ from commissary.errors import Conflict, Forbidden, Invalid, NotFound
 from commissary.identity.models import Location, User
 from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
 from commissary.inventory import service as inventory
-from commissary.orders import history
+from commissary.locations import tree
+from commissary.orders import history, lifecycle
 from commissary.orders.models import LineStatus, Order, OrderEvent, OrderLine, OrderStatus
 from commissary.payments import service as payments
 
@@ -55,8 +56,7 @@ def _scope(actor: User) -> list[ColumnElement[bool]]:
     """Orders this approver may see: all of them, or those of locations they manage."""
     if acts_tenant_wide(actor):
         return []
-    managed = select(Location.id).where(Location.manager_id == actor.id)
-    return [Order.location_id.in_(managed)]
+    return [Order.location_id.in_(tree.managed_by(actor.id))]
 
 
 def inbox(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[list[InboxRow], int]:
@@ -124,22 +124,14 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
     for decision in Decision:
         chosen = [d for d in decisions if d.decision is decision]
         for reason in sorted({d.reason.strip() for d in chosen}):
-            ids = [d.line_id for d in chosen if d.reason.strip() == reason]
-            moved = ctx.session.execute(
-                update(OrderLine)
-                .where(OrderLine.id.in_(ids), OrderLine.status == LineStatus.PENDING)
-                .values(
-                    status=LineStatus.APPROVED
-                    if decision is Decision.APPROVE
-                    else LineStatus.REJECTED,
-                    decided_by_id=actor.id,
-                    decision_reason=reason,
-                    decided_at=ctx.now,
-                )
-                .execution_options(synchronize_session=False)
+            lifecycle.move_lines(
+                ctx,
+                [lines[d.line_id] for d in chosen if d.reason.strip() == reason],
+                LineStatus.APPROVED if decision is Decision.APPROVE else LineStatus.REJECTED,
+                decided_by_id=actor.id,
+                decision_reason=reason,
+                decided_at=ctx.now,
             )
-            if moved.rowcount != len(ids):  # type: ignore[attr-defined]
-                raise Conflict("another approver decided some of these lines just now")
     approved = [lines[d.line_id] for d in decisions if d.decision is Decision.APPROVE]
     rejected = [lines[d.line_id] for d in decisions if d.decision is Decision.REJECT]
     event_count = ctx.session.scalar(select(func.count()).where(OrderEvent.order_id == order.id))
@@ -153,25 +145,13 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
     )
     # After the wallet, as in order submission: one lock order everywhere, no deadlocks.
     inventory.release(ctx.session, ctx.tenant.id, _quantities(rejected))
-    statuses = {
-        line.id: (
-            LineStatus.APPROVED
-            if line in approved
-            else LineStatus.REJECTED
-            if line in rejected
-            else line.status
-        )
-        for line in order.lines
-    }
-    new_status = _order_status(list(statuses.values()))
-    ctx.session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(
-            status=new_status,
-            decided_at=ctx.now if new_status is not OrderStatus.PENDING_APPROVAL else None,
-        )
-        .execution_options(synchronize_session=False)
+    statuses = {line.id: line.status for line in order.lines}
+    new_status = lifecycle.order_status(statuses.values())
+    lifecycle.set_order_status(
+        ctx,
+        order,
+        new_status,
+        decided_at=ctx.now if new_status is not OrderStatus.PENDING_APPROVAL else None,
     )
     detail = {
         "status": new_status.value,
@@ -198,16 +178,6 @@ def _quantities(lines: list[OrderLine]) -> dict[int, int]:
     for line in lines:
         totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
     return totals
-
-
-def _order_status(statuses: list[LineStatus]) -> OrderStatus:
-    if LineStatus.PENDING in statuses:
-        return OrderStatus.PENDING_APPROVAL
-    if all(s is LineStatus.APPROVED for s in statuses):
-        return OrderStatus.APPROVED
-    if all(s is LineStatus.REJECTED for s in statuses):
-        return OrderStatus.REJECTED
-    return OrderStatus.PARTIALLY_APPROVED
 
 
 __all__ = ["Decision", "InboxRow", "LineDecision", "decide", "decide_whole", "inbox"]

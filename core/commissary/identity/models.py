@@ -19,7 +19,11 @@ class Role(enum.StrEnum):
 
 
 class Location(TenantScoped, Base):
-    """Where goods are shipped. A location's manager approves its people's orders."""
+    """Where goods are shipped. A location's manager approves its people's orders.
+
+    Locations form a tree (region -> district -> store) through ``parent_id``; the
+    manager of a location manages everything under it (:mod:`commissary.locations.tree`).
+    """
 
     __tablename__ = "locations"
     __table_args__ = (UniqueConstraint("tenant_id", "code"),)
@@ -30,6 +34,9 @@ class Location(TenantScoped, Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT"), index=True
     )
 
 

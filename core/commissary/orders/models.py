@@ -13,16 +13,28 @@ from commissary.db import Base, TenantScoped, utcnow
 
 
 class OrderStatus(enum.StrEnum):
+    """Derived from the lines by :func:`commissary.orders.lifecycle.order_status`."""
+
     PENDING_APPROVAL = "pending_approval"
     APPROVED = "approved"
     PARTIALLY_APPROVED = "partially_approved"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    IN_FULFILMENT = "in_fulfilment"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
 
 
 class LineStatus(enum.StrEnum):
+    """Allowed moves: :data:`commissary.orders.lifecycle.LINE_MOVES`."""
+
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    IN_FULFILMENT = "in_fulfilment"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
 
 
 class CartLine(TenantScoped, Base):

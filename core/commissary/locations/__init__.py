@@ -1,0 +1,1 @@
+"""Locations: where goods go, arranged as a tree (region -> district -> store)."""
