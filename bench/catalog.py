@@ -30,6 +30,7 @@ from rich.table import Table
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from _loadgen import RawTransport  # noqa: E402
+
 from orders import RESULTS, Server, db_url, log, recreate_database  # noqa: E402
 
 TARGETS = {"json": 600.0, "html": 400.0, "p99_ms": 50.0, "cart_ms": 20.0}

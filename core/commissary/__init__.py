@@ -18,6 +18,7 @@ from commissary.errors import (
 from commissary.hookspecs import hookimpl
 from commissary.hooktypes import (
     ApprovalRequirement,
+    ApprovalRuleType,
     DraftLine,
     MenuLink,
     MigrationSource,
@@ -28,16 +29,19 @@ from commissary.hooktypes import (
     PriceQuote,
     PriceStep,
     Problem,
+    RuleMatch,
     Theme,
 )
 from commissary.idempotency import check_key as check_idempotency_key
 from commissary.identity.models import Location, Role, User
 from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
 from commissary.jobs.outbox import emit as emit_event
+from commissary.jobs.schedule import ScheduledJob
 from commissary.money import POINTS, Money
 from commissary.payments.base import (
     TENANT_CURRENCY,
     AuthorizeRequest,
+    CheckoutField,
     PaymentMethod,
     PaymentRef,
     PaymentResult,
@@ -63,9 +67,11 @@ __all__ = [
     "AnonPageCtx",
     "ApiCtx",
     "ApprovalRequirement",
+    "ApprovalRuleType",
     "AuthorizeRequest",
     "Base",
     "Category",
+    "CheckoutField",
     "Conflict",
     "Context",
     "DomainError",
@@ -93,6 +99,8 @@ __all__ = [
     "Product",
     "ResultState",
     "Role",
+    "RuleMatch",
+    "ScheduledJob",
     "Sku",
     "TenantScoped",
     "Theme",

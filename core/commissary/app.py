@@ -20,16 +20,28 @@ from commissary.approvals import pages as approvals_pages
 from commissary.catalog import api as catalog_api
 from commissary.catalog import pages as catalog_pages
 from commissary.db import Database
+from commissary.fulfilment import api as fulfilment_api
+from commissary.fulfilment import pages as fulfilment_pages
 from commissary.identity import admin_pages as tenant_admin_pages
 from commissary.identity import api as identity_api
 from commissary.identity import pages as identity_pages
+from commissary.inventory import api as inventory_api
+from commissary.inventory import pages as inventory_pages
 from commissary.jobs.outbox import InProcessWorker
+from commissary.kits import api as kits_api
+from commissary.kits import pages as kits_pages
 from commissary.lists import api as lists_api
 from commissary.lists import pages as lists_pages
+from commissary.locations import api as locations_api
+from commissary.locations import pages as locations_pages
 from commissary.orders import api as orders_api
+from commissary.orders import changes_api as order_changes_api
+from commissary.orders import changes_pages as order_changes_pages
 from commissary.orders import pages as orders_pages
 from commissary.plugins import PluginHost
 from commissary.pricing import api as pricing_api
+from commissary.reports import api as reports_api
+from commissary.reports import pages as reports_pages
 from commissary.segments import api as segments_api
 from commissary.segments import pages as catalog_admin_pages
 from commissary.settings import Settings, get_settings
@@ -150,11 +162,17 @@ def create_app(
         identity_api,
         catalog_api,
         orders_api,
+        order_changes_api,
+        kits_api,
         approvals_api,
         segments_api,
         pricing_api,
         portal_api,
         lists_api,
+        reports_api,
+        locations_api,
+        inventory_api,
+        fulfilment_api,
     ):
         api.include_router(module.router)
     pages = APIRouter(prefix=PAGE_PREFIX, dependencies=[Depends(verify_csrf)])
@@ -162,10 +180,16 @@ def create_app(
         identity_pages,
         catalog_pages,
         orders_pages,
+        order_changes_pages,
+        kits_pages,
         approvals_pages,
         tenant_admin_pages,
         catalog_admin_pages,
         lists_pages,
+        reports_pages,
+        locations_pages,
+        inventory_pages,
+        fulfilment_pages,
     ):
         pages.include_router(module.router)
     for name, routes in host.routes:

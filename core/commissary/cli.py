@@ -26,6 +26,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(plugins_app, name="plugins")
+locations_app = typer.Typer(help="Locations and who may order for them.", no_args_is_help=True)
+app.add_typer(locations_app, name="locations")
 console = Console()
 err = Console(stderr=True)
 
@@ -254,6 +256,55 @@ def worker(
     console.print("outbox worker running; Ctrl-C stops it")
     with contextlib.suppress(KeyboardInterrupt):
         run_worker(_database(), PluginHost(), stop, interval=interval, timeout=timeout)
+
+
+@locations_app.command("import")
+def locations_import(
+    path: Annotated[typer.FileText, typer.Argument(help="CSV file (UTF-8), - for stdin")],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    assignments: Annotated[
+        bool, typer.Option(help="The file assigns users (email,default_location,...)")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only check the file; change nothing")] = False,
+) -> None:
+    """Import locations (code,name,address,parent_code,manager_email) or, with
+    --assignments, users' locations. The file applies whole or not at all."""
+    from commissary.context import Context
+    from commissary.locations import importer
+    from commissary.locations.service import OPERATOR_MEMO
+    from commissary.tenants.service import hooks_for, tenant_by_slug
+
+    text = path.read()
+    db = _database()
+    host = PluginHost()
+    run = importer.import_assignments if assignments else importer.import_locations
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} rows"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("checking" if dry_run else "importing", total=importer.count_rows(text))
+        try:
+            with db.transaction() as session:
+                found = tenant_by_slug(session, tenant)
+                session.info["tenant_id"] = found.id
+                ctx = Context(tenant=found, session=session, hooks=hooks_for(session, host, found))
+                ctx.memo[OPERATOR_MEMO] = True
+                report = run(ctx, text, dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+        except DomainError as exc:
+            _fail(exc.message)
+    for line, message in report.errors:
+        err.print(f"[red]line {line}:[/] {message}")
+    summary = f"{report.rows} rows: {report.created} created, {report.updated} updated"
+    if report.errors:
+        err.print(f"[bold red]{len(report.errors)} row(s) with errors; nothing was changed[/]")
+        raise typer.Exit(code=1)
+    if dry_run:
+        console.print(f"[green]the file is fine[/] ({summary}); run without --dry-run to apply")
+    else:
+        console.print(f"[green]imported[/] {summary}")
 
 
 def main() -> None:

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commissary.catalog import service as catalog
+from commissary.catalog.models import Product
 from commissary.context import Context
 from commissary.identity import service as identity
 from commissary.identity.models import Location, OperatorAdmin, Role
+from commissary.kits.models import Kit, KitComponent, KitPricing
 from commissary.plugins import PluginHost
 from commissary.tenants import service as tenants
 from commissary.tenants.models import Tenant
@@ -25,6 +27,7 @@ PEOPLE = [
     ("manager@acme.test", "Manny Manager", Role.MANAGER, "DT01"),
     ("buyer@acme.test", "Bea Buyer", Role.BUYER, "DT01"),
     ("buyer2@acme.test", "Ben Buyer", Role.BUYER, "AP02"),
+    ("warehouse@acme.test", "Walt Warehouse", Role.WAREHOUSE, None),
 ]
 STARTING_POINTS = {"buyer@acme.test": 1500, "buyer2@acme.test": 800, "manager@acme.test": 600}
 APPROVAL_THRESHOLD = 300
@@ -286,6 +289,7 @@ def load(
     }
     session.add_all(locations.values())
     session.flush()
+    _place_in_a_tree(session, tenant, locations)
     users = {}
     for email, name, role, code in PEOPLE:
         users[email] = identity.create_user(
@@ -325,8 +329,118 @@ def load(
             )
             progress("product")
     _grant_starting_points(session, host, tenant, users)
+    _second_warehouse(session, tenant, locations, rng)
+    _starter_kit(session, tenant)
     progress("points")
     return tenant
+
+
+def _starter_kit(session: Session, tenant: Tenant) -> None:
+    """A kit new staff order in one step: two polos and a hi-vis vest in their sizes."""
+    products = {
+        p.name: p.id
+        for p in session.scalars(
+            select(Product).where(Product.name.in_(["Staff polo shirt", "Hi-vis vest"]))
+        )
+    }
+    if len(products) < 2:
+        return
+    kit = Kit(
+        tenant_id=tenant.id,
+        code="STARTER",
+        name="New starter kit",
+        description="Two staff polos and a hi-vis vest, each in your size, at a kit price.",
+        pricing=KitPricing.KIT,
+        price_points=90,
+    )
+    session.add(kit)
+    session.flush()
+    session.add_all(
+        [
+            KitComponent(
+                tenant_id=tenant.id,
+                kit_id=kit.id,
+                position=0,
+                label="Polo",
+                product_id=products["Staff polo shirt"],
+                quantity=2,
+            ),
+            KitComponent(
+                tenant_id=tenant.id,
+                kit_id=kit.id,
+                position=1,
+                label="Vest",
+                product_id=products["Hi-vis vest"],
+                quantity=1,
+            ),
+        ]
+    )
+
+
+def _place_in_a_tree(session: Session, tenant: Tenant, stores: dict[str, Location]) -> None:
+    """West Region > Springfield District > the two stores (managers keep their stores)."""
+    region = Location(tenant_id=tenant.id, code="WEST", name="West Region", address="")
+    session.add(region)
+    session.flush()
+    district = Location(
+        tenant_id=tenant.id,
+        code="SPR",
+        name="Springfield District",
+        address="",
+        parent_id=region.id,
+    )
+    session.add(district)
+    session.flush()
+    for store in stores.values():
+        store.parent_id = district.id
+    session.flush()
+
+
+def _second_warehouse(
+    session: Session, tenant: Tenant, stores: dict[str, Location], rng: random.Random
+) -> None:
+    """The catalog's stock sits in the main warehouse; the supplier holds more of some
+    SKUs, and the downtown store keeps a few polos in its back room."""
+    from commissary.catalog.models import Sku
+    from commissary.inventory import stock
+    from commissary.inventory.models import MovementReason, Warehouse, WarehouseKind
+
+    supplier = Warehouse(
+        tenant_id=tenant.id,
+        code="SUPPLIER",
+        name="Supplier warehouse",
+        kind=WarehouseKind.SUPPLIER,
+        address="Industrial Park 9, Shelbyville",
+        priority=200,
+        is_active=True,
+    )
+    back_room = Warehouse(
+        tenant_id=tenant.id,
+        code="DT01-BACK",
+        name="Downtown back room",
+        kind=WarehouseKind.LOCATION,
+        location_id=stores["DT01"].id,
+        address="",
+        priority=50,
+        is_active=True,
+    )
+    session.add_all([supplier, back_room])
+    session.flush()
+    skus = list(session.scalars(select(Sku.id).order_by(Sku.id)))
+    for sku_id in skus[::3]:
+        stock.adjust(
+            session,
+            tenant.id,
+            supplier.id,
+            sku_id,
+            rng.choice([20, 50, 100]),
+            MovementReason.RECEIPT,
+            note="opening stock",
+        )
+    for sku_id in skus[:6]:
+        stock.adjust(
+            session, tenant.id, back_room.id, sku_id, 4, MovementReason.RECEIPT, note="transfer"
+        )
 
 
 def _grant_starting_points(session: Session, host: PluginHost, tenant: Tenant, users: dict) -> None:  # type: ignore[type-arg]

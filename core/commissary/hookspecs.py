@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from commissary.context import Context
     from commissary.hooktypes import (
         ApprovalRequirement,
+        ApprovalRuleType,
         MenuLink,
         MigrationSource,
         OrderDraft,
@@ -114,6 +115,23 @@ def register_themes() -> list[Theme]:
     Called once at start-up. A theme's templates override its parent's by name.
 
     :return: a list of :class:`~commissary.Theme`.
+    """
+
+
+@hookspec
+def register_approval_rule_types() -> list[ApprovalRuleType]:
+    """Offer kinds of approval rule that tenant admins can configure.
+
+    Called once at start-up. Each :class:`~commissary.ApprovalRuleType` has a unique
+    ``key``, a ``label`` for the rule editor, a pydantic ``settings`` model (validates each
+    rule's settings; the editor renders its form from it) and an ``evaluate(ctx, draft,
+    settings)`` function that returns a :class:`~commissary.RuleMatch` when a configured
+    rule of this type applies to an order draft. A type is offered only to tenants where
+    the plugin that registered it is enabled; configured rules are evaluated at
+    submission through ``approval_requirements`` by the core. Keys must be unique across
+    plugins (prefix them with the plugin's name).
+
+    :return: a list of :class:`~commissary.ApprovalRuleType`.
     """
 
 
@@ -213,6 +231,64 @@ def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookspec
+def on_order_cancelled(ctx: Context, event: dict[str, Any]) -> None:
+    """Some or all lines of an order were cancelled by the buyer or a manager.
+
+    Delivered by the worker after the cancellation committed (held points released,
+    spent points refunded, stock returned in the same transaction).
+    ``event`` holds ``order_id``, ``status`` (the order's status now), ``actor_id``,
+    ``reason``, ``lines`` (``{"line_id", "sku_code"}`` of the cancelled lines),
+    ``released_points`` and ``refunded_points``.
+    """
+
+
+@hookspec
+def on_order_amended(ctx: Context, event: dict[str, Any]) -> None:
+    """A placed order was changed: quantities, lines added or removed, or its ship-to.
+
+    Delivered by the worker after the amendment committed. ``event`` holds ``order_id``,
+    ``version`` (the new version number), ``status``, ``note``, ``lines`` (each
+    ``{"line_id", "sku_code", "from", "to"}``; ``line_id`` is None for added lines),
+    ``location`` (``{"from", "to"}``, only when the ship-to changed) and ``approval``
+    (the reasons of the rules the change must pass; empty when nothing waits).
+    """
+
+
+@hookspec
+def on_order_shipped(ctx: Context, event: dict[str, Any]) -> None:
+    """A shipment of an order left a warehouse (one event per shipment).
+
+    Delivered by the worker after the shipment committed. ``event`` holds ``order_id``,
+    ``order_status`` (``shipped`` once every live line shipped in full, otherwise still
+    ``in_fulfilment``: a partial shipment), ``shipment_id``, ``warehouse_id``,
+    ``carrier``, ``tracking_number`` and ``lines``: ``[{"line_id", "quantity"}]``.
+    Raise to have the event retried with backoff.
+    """
+
+
+@hookspec
+def on_order_delivered(ctx: Context, event: dict[str, Any]) -> None:
+    """A shipment of an order was marked delivered (one event per shipment).
+
+    Delivered by the worker after the change committed. ``event`` holds the same keys as
+    :func:`on_order_shipped`; ``order_status`` is ``delivered`` once every live line's
+    units all arrived.
+    """
+
+
+@hookspec
+def on_stock_low(ctx: Context, event: dict[str, Any]) -> None:
+    """A SKU's available stock dropped to or below its low-stock threshold.
+
+    Delivered by the worker after the change that crossed the threshold committed (an
+    order reserving stock, or a stock adjustment). ``event`` holds ``sku_id``,
+    ``available`` (tenant-wide on hand minus reserved, after the change) and
+    ``threshold``. Emitted once per crossing: again only after stock rose above the
+    threshold and fell to it anew.
+    """
+
+
+@hookspec
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
     """A manager granted points to a user (emitted by the allowance plugin).
 
@@ -262,6 +338,18 @@ def on_approval_waiting(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookspec
+def on_approval_escalated(ctx: Context, event: dict[str, Any]) -> None:
+    """An approval step waited too long and moved to the next approver.
+
+    Delivered by the worker after the escalation job committed. ``event`` holds
+    ``order_id``, ``buyer_id``, ``level``, ``rule``, ``days`` (how long it had waited),
+    ``from_user_id`` (``None`` for a role), ``to_user_id`` and ``to_role`` (one of them is
+    set: the next manager up the location tree, or the ``tenant_admin`` role at the top).
+    Emitted once per step escalation; raise to have it retried with backoff.
+    """
+
+
+@hookspec
 def on_points_expiring(ctx: Context, event: dict[str, Any]) -> None:
     """A user's points lot expires soon (emitted by the wallet's reminder job).
 
@@ -275,7 +363,8 @@ def on_points_expiring(ctx: Context, event: dict[str, Any]) -> None:
 def on_budget_threshold(ctx: Context, event: dict[str, Any]) -> None:
     """A budget reached a threshold (80 or 100 percent) of its amount.
 
-    Delivered by the worker. ``event`` holds ``budget_id``, ``user_ids`` (who to tell),
-    ``percent``, ``spent`` and ``amount``. Emitted once per budget, period and threshold
+    Delivered by the worker. ``event`` holds ``budget_id``, ``location_id``, ``period``
+    (``2026-11``, ``2026-Q4``), ``user_ids`` (who to tell), ``percent``, ``spent`` and
+    ``amount``. Emitted by :mod:`commissary.budgets` once per budget, period and threshold
     through the reminder dedupe key.
     """

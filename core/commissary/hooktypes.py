@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -109,10 +110,22 @@ class OrderDraft:
     buyer_id: int
     location_id: int | None
     lines: tuple[DraftLine, ...]
+    # Set when the draft is the changed part of an order being amended: the order's id
+    # and the points of its lines that stay as they are (a rule on the order total adds
+    # them; a rule on lines looks at ``lines`` only). ``placed_by_id``: who placed the
+    # order when not the buyer (a manager ordering on someone's behalf).
+    amending_order_id: int | None = None
+    existing_points: int = 0
+    placed_by_id: int | None = None
 
     @property
     def total_points(self) -> int:
         return sum(line.line_points for line in self.lines)
+
+    @property
+    def order_total_points(self) -> int:
+        """The whole order's total once this draft is applied (amendments included)."""
+        return self.existing_points + self.total_points
 
 
 @dataclass(frozen=True)
@@ -127,9 +140,37 @@ class Problem:
 @dataclass(frozen=True)
 class ApprovalRequirement:
     """One approval an order needs. ``approver`` names who decides:
-    ``location_manager`` (the manager of the order's location) or ``role:<role>``."""
+    ``location_manager`` (the nearest manager up the location tree from the order's
+    location), ``role:<role>`` or ``user:<id>``. ``level``: requirements of level 1 are
+    asked first; level 2 only once every level-1 approval of a line is given, and so on."""
 
     rule: str
     approver: str
     reason: str
     detail: dict[str, Any] = field(default_factory=dict)
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """What an approval rule type's ``evaluate`` returns when the rule applies to a draft:
+    the reason approvers and the buyer read, and details kept with the order."""
+
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ApprovalRuleType:
+    """A kind of approval rule tenant admins can configure (``register_approval_rule_types``).
+
+    ``settings`` is the pydantic model of one rule's settings: it validates what admins
+    enter and the rule editor renders its form from it (int, bool, str and list fields).
+    ``evaluate(ctx, draft, settings)`` returns a :class:`RuleMatch` when the rule applies
+    to the draft, else ``None``; it reads and never writes."""
+
+    key: str
+    label: str
+    settings: type[BaseModel]
+    evaluate: Callable[[Any, OrderDraft, Any], RuleMatch | None]
+    description: str = ""

@@ -1,13 +1,31 @@
 """Imports every core model so that ``Base.metadata`` knows all core tables."""
 
+from commissary.approvals.models import (
+    ApprovalDelegation,
+    ApprovalRule,
+    ApprovalSettings,
+    ApprovalStep,
+)
+from commissary.budgets.models import LocationBudget
 from commissary.catalog.models import Category, Product, Sku
-from commissary.identity.models import AuthToken, Location, LoginFailure, OperatorAdmin, User
-from commissary.inventory.models import StockLevel
+from commissary.entitlements.models import Entitlement, EntitlementGuard
+from commissary.fulfilment.models import Shipment, ShipmentLine
+from commissary.identity.models import (
+    AuthToken,
+    Location,
+    LoginFailure,
+    OperatorAdmin,
+    User,
+    UserLocation,
+)
+from commissary.inventory.models import StockLevel, StockMovement, Warehouse, WarehouseStock
 from commissary.jobs.models import IdempotencyRecord, OutboxEvent
+from commissary.kits.models import CartKit, Kit, KitComponent
 from commissary.lists.models import SavedList, SavedListLine
-from commissary.orders.models import CartLine, Order, OrderEvent, OrderLine
+from commissary.orders.models import CartLine, Order, OrderEvent, OrderLine, OrderVersion
 from commissary.payments.models import Payment
 from commissary.pricing.models import PriceList, PriceListDiscount, PriceListItem
+from commissary.reports.models import ReorderSetting
 from commissary.segments.models import (
     Catalog,
     CatalogEntry,
@@ -20,7 +38,12 @@ from commissary.segments.models import (
 from commissary.tenants.models import PluginActivation, Tenant
 
 __all__ = [
+    "ApprovalDelegation",
+    "ApprovalRule",
+    "ApprovalSettings",
+    "ApprovalStep",
     "AuthToken",
+    "CartKit",
     "CartLine",
     "Catalog",
     "CatalogEntry",
@@ -28,14 +51,20 @@ __all__ = [
     "Category",
     "CustomerType",
     "CustomerTypeCatalog",
+    "Entitlement",
+    "EntitlementGuard",
     "IdempotencyRecord",
+    "Kit",
+    "KitComponent",
     "Location",
+    "LocationBudget",
     "LocationCatalog",
     "LoginFailure",
     "OperatorAdmin",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderVersion",
     "OutboxEvent",
     "Payment",
     "PluginActivation",
@@ -43,11 +72,18 @@ __all__ = [
     "PriceListDiscount",
     "PriceListItem",
     "Product",
+    "ReorderSetting",
     "SavedList",
     "SavedListLine",
+    "Shipment",
+    "ShipmentLine",
     "Sku",
     "StockLevel",
+    "StockMovement",
     "Tenant",
     "User",
     "UserCustomerType",
+    "UserLocation",
+    "Warehouse",
+    "WarehouseStock",
 ]

@@ -35,6 +35,8 @@ CORE_PLUGINS = (
     "commissary.approvals.builtin",
     "commissary.notifications",
     "commissary.payments.plugin",
+    "commissary.entitlements.plugin",
+    "commissary.budgets.plugin",
 )
 
 

@@ -123,6 +123,7 @@ def test_enabled_plugin_prices_validates_requires_approval_and_hears_events(
         {
             "order_id": order["id"],
             "buyer_id": buyer.id,
+            "placed_by_id": None,
             "status": "pending_approval",
             "total_points": 4 * 25 + 180,
         }

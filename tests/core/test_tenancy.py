@@ -9,9 +9,21 @@ import pytest
 from commissary.testing import Portal, Shop, csrf_of
 from tests.helpers import order_count, sku_id, stock, user
 
+ENTITLEMENT = {
+    "name": "E",
+    "target_kind": "category",
+    "target_id": 1,
+    "quantity": 2,
+    "period": "year",
+}
 BODIES = {
+    ("PUT", "/entitlements/{entitlement_id}"): ENTITLEMENT,
+    ("PUT", "/budgets/{budget_id}"): {"period": "month", "amount_points": 5},
     ("POST", "/approvals/{order_id}/decision"): {"decision": "approve"},
     ("PATCH", "/cart/lines/{line_id}"): {"quantity": 3},
+    ("POST", "/orders/{order_id}/cancel"): {"reason": "mine now"},
+    ("PATCH", "/kits/{kit_id}"): {"name": "mine"},
+    ("POST", "/orders/{order_id}/amend"): {"note": "mine now"},
     ("POST", "/payments/orders/{order_id}/refunds"): {"points": 1, "reason": "x"},
     ("PUT", "/customer-types/{type_id}/catalogs"): {"catalog_ids": []},
     ("PUT", "/users/{user_id}/customer-types"): {"customer_type_ids": []},
@@ -22,6 +34,25 @@ BODIES = {
     ("PATCH", "/lists/{saved_list_id}"): {"name": "mine"},
     ("POST", "/wallet/requests/{request_id}/approve"): {"note": "ok"},
     ("POST", "/wallet/requests/{request_id}/decline"): {"note": "no"},
+    ("PUT", "/reports/reorder-policy/{sku_id}"): {
+        "lead_time_days": 1,
+        "safety_days": 1,
+        "cover_days": 1,
+    },
+    ("PUT", "/approval-rules/{rule_id}"): {
+        "name": "mine",
+        "kind": "order_total",
+        "levels": [{"kind": "location_manager"}],
+    },
+    ("PATCH", "/locations/{location_id}"): {"name": "mine"},
+    ("PUT", "/users/{user_id}/locations"): {"default_location_id": None, "location_ids": []},
+    ("PATCH", "/warehouses/{warehouse_id}"): {"name": "mine"},
+    ("POST", "/warehouses/{warehouse_id}/stock/adjustments"): {"sku_id": 1, "delta": 5},
+    ("PUT", "/stock/{sku_id}/settings"): {"low_stock_threshold": 1},
+    ("POST", "/orders/{order_id}/shipments"): {
+        "warehouse_id": 1,
+        "lines": [{"order_line_id": 1, "quantity": 1}],
+    },
 }
 
 
@@ -67,7 +98,72 @@ def victim(shop: Shop) -> dict[str, int]:
         "method": "allowance",
         "payment_method": "pm_foreign",
         "invoice_id": 1,
+        **_approval_objects(shop),
+        **_limit_objects(shop),
+        # Fulfilment: acme's default warehouse; shipments are looked up under the order,
+        # which is foreign (tests/fulfilment has a sweep with a real shipment).
+        "warehouse_id": _default_warehouse(shop),
+        "shipment_id": 1,
+        **_kit_objects(shop, admin, api),
     }
+
+
+def _kit_objects(shop: Shop, admin, api) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A kit of acme's and that kit in the buyer's cart."""
+    kit = admin.post(
+        "/kits",
+        json={
+            "code": "k",
+            "name": "K",
+            "components": [{"label": "Helmet", "sku_id": sku_id(shop, "HELM")}],
+        },
+    )
+    assert kit.status_code == 201, kit.text
+    entry = api.post("/cart/kits", json={"kit_id": kit.json()["id"]})
+    assert entry.status_code == 201, entry.text
+    return {"kit_id": kit.json()["id"], "cart_kit_id": entry.json()["id"]}
+
+
+def _limit_objects(shop: Shop) -> dict[str, int]:
+    """An entitlement and a location budget of acme's."""
+    api = shop.api(user(shop, "admin@acme.test"))
+    helmet = {"target_kind": "sku", "target_id": sku_id(shop, "HELM")}
+    entitlement = api.post("/entitlements", json={**ENTITLEMENT, **helmet})
+    budget = api.post(
+        "/budgets",
+        json={"location_id": shop.locations["N1"].id, "period": "month", "amount_points": 100},
+    )
+    assert entitlement.status_code == 201 and budget.status_code == 201
+    return {"entitlement_id": entitlement.json()["id"], "budget_id": budget.json()["id"]}
+
+
+def _default_warehouse(shop: Shop) -> int:
+    from commissary.inventory.stock import default_warehouse
+
+    with shop.portal.db.session(shop.tenant.id) as s:
+        return default_warehouse(s, shop.tenant.id).id
+
+
+def _approval_objects(shop: Shop) -> dict[str, int]:
+    """An approval rule and a delegation of acme's (approval rule engine routes)."""
+    api = shop.api(user(shop, "admin@acme.test"))
+    rule = api.post(
+        "/approval-rules",
+        json={"name": "R", "kind": "order_total", "levels": [{"kind": "location_manager"}]},
+    )
+    from commissary.db import utcnow
+
+    today = str(utcnow().date())
+    delegated = api.post(
+        "/approval-delegations",
+        json={
+            "delegate_id": user(shop, "manager@acme.test").id,
+            "starts_on": today,
+            "ends_on": today,
+        },
+    )
+    assert rule.status_code == 201 and delegated.status_code == 201, (rule.text, delegated.text)
+    return {"rule_id": rule.json()["id"], "delegation_id": delegated.json()["id"]}
 
 
 @pytest.fixture
@@ -94,7 +190,10 @@ def test_every_api_route_with_a_foreign_id_is_404(shop, victim, intruder) -> Non
     assert len(routes) >= 7, routes  # the sweep must actually cover the id routes
     for method, path in routes:
         url = re.sub(r"\{(\w+)\}", lambda m: str(victim[m.group(1)]), path)
-        r = api.request(method, url, json=BODIES.get((method, path)))
+        # Every call carries an Idempotency-Key, so routes that need one reach the lookup.
+        r = api.request(
+            method, url, json=BODIES.get((method, path)), headers={"Idempotency-Key": "sweep"}
+        )
         assert r.status_code == 404, f"{method} {path}: {r.status_code} {r.text}"
     # and nothing of acme's changed
     assert order_count(shop) == 1
@@ -110,7 +209,9 @@ def test_pages_with_foreign_ids_are_404(shop, victim, intruder) -> None:  # type
     for path in (
         f"/products/{victim['product_id']}",
         f"/orders/{victim['order_id']}",
+        f"/orders/{victim['order_id']}/change",
         f"/approvals/{victim['order_id']}",
+        f"/admin/approval-rules/{victim['rule_id']}",
     ):
         assert browser.get(f"/t/globex{path}").status_code == 404, path
     r = browser.post(

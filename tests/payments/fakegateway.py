@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from commissary import (
     AuthorizeRequest,
+    CheckoutField,
     Invalid,
     PaymentMethod,
     PaymentRef,
@@ -62,6 +63,9 @@ class FakeCard(PaymentMethod):
     label = "Card"
     currency = "EUR"
     personal = True
+
+    def checkout_fields(self, payer_id: int) -> list[CheckoutField] | None:
+        return [CheckoutField("card", "Card", choices=(("card_visa", "Visa ending 4242"),))]
 
     def clean_method_data(self, data: Mapping[str, str]) -> dict[str, str]:
         card = data.get("card", "")

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from commissary.catalog import service
 from commissary.catalog.schemas import CategoryPublic, ProductList, ProductPublic
 from commissary.context import Context
+from commissary.entitlements import service as entitlements
+from commissary.entitlements.schemas import UsagePublic
 from commissary.web.deps import cache_headers, catalog_viewer
 
 router = APIRouter(tags=["catalog"])
@@ -52,7 +54,18 @@ def list_products(
 def get_product(ctx: ViewerCtx, response: Response, product_id: int) -> ProductPublic:
     view = service.product_view(ctx, product_id)
     cache_headers(ctx, response.headers)
-    return ProductPublic.of(view)
+    public = ProductPublic.of(view)
+    notes = entitlements.by_sku(
+        ctx, [(s.sku.id, view.product.id, view.product.category_id) for s in view.skus]
+    )
+    if notes:
+        public.skus = [
+            s.model_copy(update={"entitlement": UsagePublic.of(notes[s.id])})
+            if s.id in notes
+            else s
+            for s in public.skus
+        ]
+    return public
 
 
 @router.get("/categories", response_model=list[CategoryPublic])

@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from commissary.catalog import service
 from commissary.context import Context
+from commissary.entitlements import service as entitlements
+from commissary.kits import service as kit_service
 from commissary.web.deps import cache_headers, catalog_viewer
 from commissary.web.rendering import render
 
@@ -50,6 +52,8 @@ def catalog(
         sizes=sizes,
         colours=colours,
         categories=service.categories(ctx.session),
+        # Signed-in buyers learn of kits here (no query once cached for the tenant).
+        sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
     )
     cache_headers(ctx, response.headers)
     return response
@@ -57,6 +61,10 @@ def catalog(
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, ctx: ViewerCtx, product_id: int) -> HTMLResponse:
-    response = render(request, "product.html", ctx, view=service.product_view(ctx, product_id))
+    view = service.product_view(ctx, product_id)
+    notes = entitlements.by_sku(
+        ctx, [(s.sku.id, view.product.id, view.product.category_id) for s in view.skus]
+    )
+    response = render(request, "product.html", ctx, view=view, entitlement_notes=notes)
     cache_headers(ctx, response.headers)
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from commissary.catalog.service import ProductView
+from commissary.entitlements.schemas import UsagePublic
 
 
 class CategoryPublic(BaseModel):
@@ -22,6 +23,8 @@ class SkuPublic(BaseModel):
     unit_points: int | None
     price_source: str | None
     available: int
+    # GET /products/{id} for a signed-in buyer: the strictest entitlement covering the SKU.
+    entitlement: UsagePublic | None = None
 
 
 class ProductPublic(BaseModel):

@@ -27,6 +27,7 @@ from commissary.catalog.models import Category, Product, Sku
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.inventory.models import StockLevel
+from commissary.inventory.stock import initial_stock
 from commissary.pricing import service as pricing
 from commissary.pricing.service import LinePrice
 from commissary.segments import service as segments
@@ -302,8 +303,8 @@ def create_product(
         session.add(sku)
         skus.append((sku, on_hand))
     session.flush()
-    for sku, on_hand in skus:
-        session.add(StockLevel(tenant_id=tenant_id, sku_id=sku.id, on_hand=on_hand, reserved=0))
+    # Stock lands in the default warehouse, with a movement (commissary.inventory.stock).
+    initial_stock(session, tenant_id, {sku.id: on_hand for sku, on_hand in skus})
     product.search_text = search_text(product, [s for s, _ in skus], category)
     session.flush()
     segments.refresh_catalogs_for_product(session, tenant_id, product.id)

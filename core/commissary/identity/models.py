@@ -16,6 +16,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     APPROVER = "approver"
     BUYER = "buyer"
+    WAREHOUSE = "warehouse"  # ships orders and keeps stock (people or an ERP's token)
 
 
 class Location(TenantScoped, Base):
@@ -53,10 +54,25 @@ class User(TenantScoped, Base):
         ForeignKey("locations.id", ondelete="SET NULL"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # May type a ship-to address of their own at checkout instead of picking a location.
+    may_enter_address: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles
+
+
+class UserLocation(TenantScoped, Base):
+    """A further location a user may order for; ``User.location_id`` stays the default."""
+
+    __tablename__ = "user_locations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class OperatorAdmin(Base):

@@ -21,11 +21,24 @@ class Permission(enum.StrEnum):
     PLUGINS_MANAGE = "plugins.manage"
     CATALOG_MANAGE = "catalog.manage"
     PORTAL_MANAGE = "portal.manage"
+    # Locations: tenant-wide for admins, within the managed subtree for managers.
+    LOCATIONS_MANAGE = "locations.manage"
+    # Warehouses and stock adjustments; shipments and the fulfilment queue.
+    STOCK_MANAGE = "stock.manage"
+    FULFILMENT_MANAGE = "fulfilment.manage"
+    # Configure approval rules, levels and escalation (tenant admins).
+    APPROVALS_MANAGE = "approvals.manage"
+    REPORTS_VIEW = "reports.view"
+    ENTITLEMENTS_MANAGE = "entitlements.manage"
+    BUDGETS_VIEW = "budgets.view"
+    BUDGETS_MANAGE = "budgets.manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BUYER: frozenset({Permission.CATALOG_VIEW, Permission.ORDER_PLACE}),
-    Role.APPROVER: frozenset({Permission.CATALOG_VIEW, Permission.APPROVALS_DECIDE}),
+    Role.APPROVER: frozenset(
+        {Permission.CATALOG_VIEW, Permission.APPROVALS_DECIDE, Permission.BUDGETS_VIEW}
+    ),
     Role.MANAGER: frozenset(
         {
             Permission.CATALOG_VIEW,
@@ -33,8 +46,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVALS_DECIDE,
             Permission.POINTS_GRANT,
             Permission.PEOPLE_VIEW,
+            Permission.REPORTS_VIEW,
+            Permission.LOCATIONS_MANAGE,
+            Permission.BUDGETS_VIEW,
         }
     ),
+    # Warehouse staff and ERP integrations (a user with this role holds the API token).
+    Role.WAREHOUSE: frozenset({Permission.STOCK_MANAGE, Permission.FULFILMENT_MANAGE}),
     Role.TENANT_ADMIN: frozenset(Permission),
 }
 

@@ -1,12 +1,25 @@
 """Stock reservations as single conditional statements: never oversold, even on SQLite.
 
-One UPDATE reserves every line of an order at once; if fewer rows come back than lines
-were asked for, some SKU is short and the caller rolls the whole transaction back.
+How a reservation is placed (``docs/fulfilment.md`` explains it for admins): an order
+reserves against the SKU's **tenant-wide** availability at submission (``stock_levels``,
+the sum over every warehouse), with one UPDATE for all its lines; a warehouse is chosen
+only when a shipment is prepared or posted, which allocates (or takes) units from that
+warehouse with its own conditional UPDATE. So submission stays one statement however
+many warehouses there are, and the two levels cannot oversell: the tenant-wide row
+refuses a promise beyond the sum, the warehouse row a shipment beyond what it holds.
+
+If fewer rows come back than lines were asked for, some SKU is short and the caller
+rolls the whole transaction back.
 
 The UPDATE joins a ``SELECT ... ORDER BY sku_id FOR UPDATE`` of the same rows, so every
 transaction locks stock rows in SKU order: two orders sharing SKUs queue instead of
 deadlocking (a plain multi-row UPDATE locks in physical order, which differs between
-plans). SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE.
+plans). SQLite ignores FOR UPDATE; its writers are serialized by BEGIN IMMEDIATE. Code
+that changes both levels locks ``stock_levels`` before ``warehouse_stock``.
+
+A SKU whose available stock (``on_hand - reserved``) drops to or below its
+``low_stock_threshold`` emits ``stock_low`` once, in the statement's transaction, when it
+crosses; it emits again only after it rose above and crosses anew.
 """
 
 from __future__ import annotations
@@ -15,27 +28,34 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Case, Integer, Subquery, bindparam, case, select, update
+from sqlalchemy import Case, Integer, and_, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Sku
 from commissary.db import scoped
 from commissary.errors import InsufficientStock
 from commissary.inventory.models import StockLevel
+from commissary.jobs.outbox import emit
 
 
 def _by_sku(quantities: Mapping[int, int]) -> Case[int]:
     return case(dict(quantities), value=StockLevel.sku_id)
 
 
-def _locked_in_order(tenant_id: int, sku_ids: list[int]) -> Subquery:
-    """The stock rows of ``sku_ids``, locked in SKU order (see the module docstring)."""
-    return (
-        select(StockLevel.sku_id)
-        .where(StockLevel.tenant_id == tenant_id, StockLevel.sku_id.in_(sku_ids))
-        .order_by(StockLevel.sku_id)
-        .with_for_update()
-        .subquery("locked")
+def _crossed_low(taken: Any) -> Any:
+    """True on the returned row when taking ``taken`` units moved available stock from
+    above the threshold to at or below it (RETURNING sees the new values)."""
+    available = StockLevel.on_hand - StockLevel.reserved
+    return case(
+        (
+            and_(
+                StockLevel.low_stock_threshold.is_not(None),
+                available <= StockLevel.low_stock_threshold,
+                available + taken > StockLevel.low_stock_threshold,
+            ),
+            True,
+        ),
+        else_=False,
     )
 
 
@@ -65,10 +85,15 @@ def _reserve_statement(lines: int) -> Any:
         .where(
             StockLevel.sku_id == locked.c.sku_id,
             StockLevel.tenant_id == bindparam("stock_tenant", type_=Integer),
-            StockLevel.on_hand - StockLevel.reserved >= wanted,
+            (StockLevel.on_hand - StockLevel.reserved >= wanted) | StockLevel.backorder_allowed,
         )
         .values(reserved=StockLevel.reserved + wanted)
-        .returning(StockLevel.sku_id)
+        .returning(
+            StockLevel.sku_id,
+            _crossed_low(wanted),
+            StockLevel.on_hand - StockLevel.reserved,
+            StockLevel.low_stock_threshold,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -81,13 +106,28 @@ def reserve(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> 
     params: dict[str, int] = {"stock_tenant": tenant_id}
     for i, (sku_id, units) in enumerate(quantities.items()):
         params[f"s{i}"], params[f"q{i}"] = sku_id, units
-    reserved = session.execute(_reserve_statement(len(quantities)), params).scalars().all()
-    short = set(quantities) - set(reserved)
+    rows = session.execute(_reserve_statement(len(quantities)), params).all()
+    short = set(quantities) - {row[0] for row in rows}
     if short:
         raise InsufficientStock(
             "not enough stock for " + ", ".join(_describe_short(session, tenant_id, short)),
             sku_ids=sorted(short),
         )
+    for sku_id, crossed, available_now, threshold in rows:
+        if crossed:
+            emit_low(session, tenant_id, sku_id, available_now, threshold)
+
+
+def emit_low(
+    session: Session, tenant_id: int, sku_id: int, available_now: int, threshold: int
+) -> None:
+    """Emit ``stock_low`` for a SKU that just crossed its threshold."""
+    emit(
+        session,
+        tenant_id,
+        "stock_low",
+        {"sku_id": sku_id, "available": int(available_now), "threshold": int(threshold)},
+    )
 
 
 def _describe_short(session: Session, tenant_id: int, sku_ids: set[int]) -> list[str]:
@@ -105,7 +145,13 @@ def release(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> 
     if not quantities:
         return
     returned = _by_sku(quantities)
-    locked = _locked_in_order(tenant_id, list(quantities))
+    locked = (
+        select(StockLevel.sku_id)
+        .where(StockLevel.tenant_id == tenant_id, StockLevel.sku_id.in_(list(quantities)))
+        .order_by(StockLevel.sku_id)
+        .with_for_update()
+        .subquery("locked")
+    )
     done = session.execute(
         update(StockLevel)
         .where(
@@ -121,12 +167,11 @@ def release(session: Session, tenant_id: int, quantities: Mapping[int, int]) -> 
 
 
 def set_on_hand(session: Session, tenant_id: int, sku_id: int, on_hand: int) -> None:
-    level = session.get(StockLevel, sku_id)
-    if level is None:
-        session.add(StockLevel(tenant_id=tenant_id, sku_id=sku_id, on_hand=on_hand, reserved=0))
-    else:
-        level.on_hand = on_hand
-    session.flush()
+    """Make the SKU's total on-hand stock ``on_hand`` by counting the default warehouse
+    (kept for callers from before warehouses; admins adjust per warehouse)."""
+    from commissary.inventory import stock
+
+    stock.set_total(session, tenant_id, sku_id, on_hand)
 
 
 def available(session: Session, sku_ids: list[int]) -> dict[int, int]:

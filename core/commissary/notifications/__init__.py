@@ -78,6 +78,20 @@ def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookimpl
+def on_order_cancelled(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.order_cancelled(ctx, event)
+
+
+@hookimpl
+def on_order_amended(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.order_amended(ctx, event)
+
+
+@hookimpl
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
     from commissary.notifications import events
 

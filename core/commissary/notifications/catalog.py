@@ -80,6 +80,49 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "order_cancelled",
+            "Order cancelled by someone else",
+            "the buyer, when a manager or admin cancelled their order or lines",
+            False,
+            "{{ order.number }}: {{ lines | length }} line{{ '' if lines | length == 1 else 's' }}"
+            " cancelled",
+            "Hello {{ user.name }},\n\n{{ cancelled_by }} cancelled "
+            "{% for line in lines %}{{ line.sku_code }}{{ ', ' if not loop.last }}{% endfor %}"
+            " in your order {{ order.number }}"
+            "{% if reason %}: {{ reason }}{% endif %}.\n"
+            "{% if points %}{{ points }} points are back in your balance.\n{% endif %}"
+            "\n{{ order.url }}",
+            {
+                "user": _BUYER,
+                "order": {**_ORDER, "status": "cancelled"},
+                "lines": [{"line_id": 2, "sku_code": "BOOT-42"}],
+                "reason": "boots were issued in May",
+                "cancelled_by": "Max Manager",
+                "points": 180,
+            },
+        ),
+        Kind(
+            "order_amended",
+            "Order changed by someone else",
+            "the buyer, when someone else changed their order",
+            False,
+            "{{ order.number }} was changed (version {{ version }})",
+            "Hello {{ user.name }},\n\n{{ changed_by }} changed your order {{ order.number }}"
+            "{% if note %} ({{ note }}){% endif %}:\n"
+            "{% for line in lines %}- {{ line.sku_code }}: {{ line['from'] }} -> {{ line.to }}\n"
+            "{% endfor %}{% if ship_to_changed %}- new ship-to address\n{% endif %}"
+            "\n{{ order.url }}",
+            {
+                "user": _BUYER,
+                "order": _ORDER,
+                "version": 2,
+                "note": "two more for the new starter",
+                "changed_by": "Max Manager",
+                "lines": [{"line_id": 1, "sku_code": "POLO-M", "from": 2, "to": 4}],
+                "ship_to_changed": False,
+            },
+        ),
+        Kind(
             "points_granted",
             "Points granted",
             "the person who received the points",
@@ -114,10 +157,19 @@ KINDS: dict[str, Kind] = {
             "Budget nearly spent",
             "the people the budget event names",
             True,
-            "Budget {{ percent }}% spent",
-            "Hello {{ user.name }},\n\n{{ spent }} of {{ amount }} of the budget are spent "
-            "({{ percent }}%).",
-            {"user": _BUYER, "percent": 80, "spent": 800, "amount": 1000},
+            "{% if location %}{{ location }}: budget{% else %}Budget{% endif %}"
+            " {{ percent }}% spent",
+            "Hello {{ user.name }},\n\n{{ spent }} of {{ amount }} points of the "
+            "{% if location %}{{ location }} {% endif %}budget{% if period %} for {{ period }}"
+            "{% endif %} are spent ({{ percent }}%).",
+            {
+                "user": _BUYER,
+                "percent": 80,
+                "spent": 800,
+                "amount": 1000,
+                "location": "Downtown Store",
+                "period": "2026-11",
+            },
         ),
         Kind(
             "digest",

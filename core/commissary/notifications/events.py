@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commissary.context import Context
+from commissary.identity.models import Location
 from commissary.notifications import service
 from commissary.orders.models import OrderStatus
 
@@ -48,6 +49,91 @@ def order_decided(ctx: Context, event: dict[str, Any]) -> int:
         {"order": service.order_vars(ctx, order), "lines": lines},
         "order_decided",
     )
+
+
+def _someone_else(ctx: Context, order_id: Any, actor_id: Any) -> tuple[Any, str] | None:
+    """The order and the actor's name when the actor is not the buyer (nor placed it)."""
+    order = service.order_or_none(ctx, order_id)
+    if order is None or actor_id in (order.user_id, order.placed_by_id):
+        return None
+    actors = service.users(ctx, [actor_id] if isinstance(actor_id, int) else [])
+    return order, (actors[0].name if actors else "Someone")
+
+
+def order_cancelled(ctx: Context, event: dict[str, Any]) -> int:
+    """The buyer learns when someone else cancelled their order or lines, and why."""
+    if not service.has_channels(ctx):
+        return 0
+    found = _someone_else(ctx, event.get("order_id"), event.get("actor_id"))
+    if found is None:
+        return 0
+    order, name = found
+    lines = [
+        {"line_id": x.get("line_id"), "sku_code": str(x.get("sku_code") or "")}
+        for x in event.get("lines") or []
+        if isinstance(x, dict)
+    ]
+    points = int(event.get("released_points") or 0) + int(event.get("refunded_points") or 0)
+    variables = {
+        "order": service.order_vars(ctx, order),
+        "lines": lines,
+        "reason": str(event.get("reason") or ""),
+        "cancelled_by": name,
+        "points": points,
+    }
+    buyers = service.users(ctx, [order.user_id])
+    return service.send(ctx, "order_cancelled", buyers, variables, "order_cancelled")
+
+
+def order_amended(ctx: Context, event: dict[str, Any]) -> int:
+    """The buyer learns of changes made by someone else; approvers of a change that
+    waits for them are asked, as for a new order."""
+    if not service.has_channels(ctx):
+        return 0
+    order = service.order_or_none(ctx, event.get("order_id"))
+    if order is None:
+        return 0
+    variables: dict[str, Any] = {"order": service.order_vars(ctx, order)}
+    sent = 0
+    actor_id = event.get("actor_id")
+    found = _someone_else(ctx, order.id, actor_id)
+    if found is not None:
+        lines = [
+            {
+                "line_id": x.get("line_id"),
+                "sku_code": str(x.get("sku_code") or ""),
+                "from": x.get("from"),
+                "to": x.get("to"),
+            }
+            for x in event.get("lines") or []
+            if isinstance(x, dict)
+        ]
+        sent += service.send(
+            ctx,
+            "order_amended",
+            service.users(ctx, [order.user_id]),
+            {
+                **variables,
+                "version": int(event.get("version") or 0),
+                "note": str(event.get("note") or ""),
+                "changed_by": found[1],
+                "lines": lines,
+                "ship_to_changed": bool(event.get("location")),
+            },
+            "order_amended",
+        )
+    if event.get("approval") and order.status is OrderStatus.PENDING_APPROVAL:
+        buyers = service.users(ctx, [order.user_id])
+        if buyers:
+            buyer = {"name": buyers[0].name, "email": buyers[0].email}
+            sent += service.send(
+                ctx,
+                "approval_requested",
+                service.approvers_of(ctx, order),
+                {**variables, "buyer": buyer},
+                "order_amended",
+            )
+    return sent
 
 
 def points_granted(ctx: Context, event: dict[str, Any]) -> int:
@@ -97,7 +183,10 @@ def points_expiring(ctx: Context, event: dict[str, Any]) -> int:
 def budget_threshold(ctx: Context, event: dict[str, Any]) -> int:
     if not service.has_channels(ctx):
         return 0  # no channel enabled here: nothing to look up or render
-    variables = {k: event.get(k) for k in ("budget_id", "percent", "spent", "amount")}
+    variables = {k: event.get(k) for k in ("budget_id", "percent", "spent", "amount", "period")}
+    location_id = event.get("location_id")
+    location = ctx.session.get(Location, location_id) if isinstance(location_id, int) else None
+    variables["location"] = location.name if location is not None else ""
     ids = [i for i in event.get("user_ids") or [] if isinstance(i, int)]
     return service.send(
         ctx, "budget_threshold", service.users(ctx, ids), variables, "budget_threshold"

@@ -15,7 +15,10 @@ from pydantic import BaseModel, Field
 
 from commissary import idempotency
 from commissary.context import Context
+from commissary.entitlements import service as entitlements
 from commissary.identity.permissions import Permission
+from commissary.kits import service as kit_service
+from commissary.kits.api import CartKitPublic
 from commissary.orders import history, quick, service
 from commissary.orders.schemas import (
     CartLineCreate,
@@ -37,9 +40,15 @@ BuyerUnit = Annotated[ApiUnit, Depends(api_unit(Permission.ORDER_PLACE))]
 
 def _cart(ctx: Context) -> CartPublic:
     lines = service.priced_cart(ctx)
+    notes = entitlements.by_sku(
+        ctx, [(x.sku.id, x.product.id, x.product.category_id) for x in lines]
+    )
+    assert ctx.actor is not None
+    kits = kit_service.priced_cart_kits(ctx, ctx.actor.id) if kit_service.sold_here(ctx) else []
     return CartPublic(
-        lines=[CartLinePublic.of(x) for x in lines],
-        total_points=sum(x.line_points for x in lines),
+        lines=[CartLinePublic.of(x).with_entitlement(notes.get(x.sku.id)) for x in lines],
+        kits=[CartKitPublic.of(k) for k in kits],
+        total_points=sum(x.line_points for x in lines) + sum(k.total_points for k in kits),
         balance_points=points_balance(ctx),
     )
 
@@ -93,6 +102,8 @@ async def checkout(
             idempotency_key=key,
             request_print=print_,
             payment=body.payment_choice() if body else None,
+            on_behalf_of=body.on_behalf_of if body else None,
+            ship_to=body.ship_to() if body else None,
         )
         return JSONResponse(
             OrderPublic.of(order).model_dump(mode="json"), status_code=200 if replayed else 201

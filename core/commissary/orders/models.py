@@ -63,6 +63,10 @@ class Order(TenantScoped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A manager who placed the order on the buyer's behalf (None: the buyer did).
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 1 until the first amendment; every amendment adds an OrderVersion.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     status: Mapped[OrderStatus] = mapped_column(Enum(OrderStatus, native_enum=False, length=24))
     total_points: Mapped[int]
@@ -83,7 +87,10 @@ class Order(TenantScoped, Base):
 
 class OrderLine(TenantScoped, Base):
     __tablename__ = "order_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("shipped_quantity <= quantity", name="not_overshipped"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -92,9 +99,14 @@ class OrderLine(TenantScoped, Base):
     sku_code: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(String(300))
     quantity: Mapped[int]
+    # Units on shipments that left (commissary.fulfilment); the line is shipped when all are.
+    shipped_quantity: Mapped[int] = mapped_column(default=0)
     unit_points: Mapped[int]
     line_points: Mapped[int]
     price_source: Mapped[str] = mapped_column(String(100), default="")
+    # Lines of one kit share its id and a group number (see commissary.kits.models).
+    kit_id: Mapped[int | None] = mapped_column(ForeignKey("kits.id"))
+    kit_group: Mapped[int | None]
     status: Mapped[LineStatus] = mapped_column(Enum(LineStatus, native_enum=False, length=16))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str] = mapped_column(String(500), default="")
@@ -114,3 +126,27 @@ class OrderEvent(TenantScoped, Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OrderVersion(TenantScoped, Base):
+    """An order as it stood after a change: who changed what, and the lines then.
+
+    Version 1 (as submitted) is written when the order is first amended, so placing an
+    order costs nothing extra; each amendment then adds the next version.
+    """
+
+    __tablename__ = "order_versions"
+    __table_args__ = (UniqueConstraint("order_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # [{"line_id", "sku_code", "from", "to"}...] and location {"from", "to"}; empty for v1.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # [{"line_id", "sku_code", "quantity", "line_points", "status"}...] after the change.
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    total_points: Mapped[int]
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))

@@ -11,9 +11,16 @@ from starlette.concurrency import run_in_threadpool
 
 from commissary import idempotency
 from commissary.context import Context
+from commissary.entitlements import service as entitlements
 from commissary.errors import DomainError, Invalid
-from commissary.identity.permissions import Permission
-from commissary.orders import history, quick, service
+from commissary.fulfilment import service as fulfilment
+from commissary.identity.models import User
+from commissary.identity.permissions import Permission, has_permission
+from commissary.kits import service as kit_service
+from commissary.locations import service as locations
+from commissary.locations.service import ShipToChoice
+from commissary.orders import amend, changes, history, lifecycle, on_behalf, quick, service
+from commissary.payments.policy import PaymentChoice, remainder_options
 from commissary.payments.service import points_balance
 from commissary.web.deps import page_requires
 from commissary.web.rendering import redirect, render
@@ -25,19 +32,39 @@ BuyerCtx = Annotated[Context, Depends(page_requires(Permission.ORDER_PLACE))]
 
 def _cart_page(request: Request, ctx: Context, error: str | None = None) -> HTMLResponse:
     lines = service.priced_cart(ctx)
+    kits = (
+        kit_service.priced_cart_kits(ctx, ctx.actor.id)
+        if ctx.actor and kit_service.sold_here(ctx)
+        else []
+    )
     return render(
         request,
         "cart.html",
         ctx,
         status_code=409 if error else 200,
         lines=lines,
-        total=sum(x.line_points for x in lines),
+        kits=kits,
+        total=sum(x.line_points for x in lines) + sum(k.total_points for k in kits),
         balance=points_balance(ctx),
         error=error,
+        entitlement_notes=entitlements.by_sku(
+            ctx, [(x.sku.id, x.product.id, x.product.category_id) for x in lines]
+        ),
+        people=_people(ctx),
+        pay_options=remainder_options(ctx, ctx.actor.id) if ctx.actor else [],
         # A fresh key per rendering of the checkout form: a double click or a resent form
         # submits the same key, and so the same order.
         checkout_key=secrets.token_urlsafe(16),
+        ship_locations=locations.allowed_locations(ctx, ctx.actor.id) if ctx.actor else [],
+        may_enter_address=bool(ctx.actor and ctx.actor.may_enter_address),
     )
+
+
+def _people(ctx: Context) -> list[User]:
+    """Whom this manager may order for (empty for buyers: the selector is not shown)."""
+    if ctx.actor is None or not has_permission(ctx.actor, Permission.PEOPLE_VIEW):
+        return []
+    return on_behalf.people(ctx)
 
 
 @router.get("/cart", response_class=HTMLResponse)
@@ -129,27 +156,64 @@ def remove(request: Request, ctx: BuyerCtx, line_id: int) -> RedirectResponse:
 
 
 @router.post("/checkout", response_model=None)
-def checkout(
-    request: Request, ctx: BuyerCtx, checkout_key: Annotated[str, Form()]
-) -> RedirectResponse | HTMLResponse:
-    key = idempotency.check_key(checkout_key)
-    try:
-        order, replayed = service.submit(
-            ctx, idempotency_key=f"page:{key}", request_print=idempotency.fingerprint({})
+async def checkout(request: Request, ctx: BuyerCtx) -> RedirectResponse | HTMLResponse:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    key = idempotency.check_key(form.get("checkout_key", ""))
+    on_behalf_of, location_id = form.get("on_behalf_of", ""), form.get("location_id", "")
+    person = int(on_behalf_of) if on_behalf_of.isdigit() else None
+    # Ship-to (commissary.locations): the default location unless the buyer chose.
+    where = ShipToChoice(
+        int(location_id) if location_id.isdigit() else None,
+        form.get("ship_to_address", "")[:800],
+    )
+    fingerprint: dict[str, object] = {"on_behalf_of": person} if person else {}
+    if where.location_id is not None or where.address.strip():
+        fingerprint |= {"location_id": where.location_id, "address": where.address.strip()}
+    # Split tender: ``pay_with`` names the method for what points do not cover, and
+    # ``pay_<method>_<field>`` carry its details (see RemainderOption).
+    payment = None
+    if form.get("pay_with"):
+        method = form["pay_with"]
+        prefix = f"pay_{method}_"
+        payment = PaymentChoice(
+            method, {k.removeprefix(prefix): v for k, v in form.items() if k.startswith(prefix)}
         )
-    except DomainError as exc:
-        if exc.status_code >= 500 or exc.status_code in (401, 403):
-            raise
-        ctx.session.rollback()
-        return _cart_page(request, ctx, error=exc.message)
-    message = (
-        f"Order {order.number} is waiting for your manager's approval."
-        if order.status == "pending_approval"
-        else f"Order {order.number} is placed and approved."
-    )
-    return redirect(
-        request, f"/t/{ctx.tenant.slug}/orders/{order.id}", None if replayed else message
-    )
+        fingerprint |= {"payment": [payment.method, sorted(payment.data.items())]}
+
+    def work() -> RedirectResponse | HTMLResponse:
+        try:
+            order, replayed = service.submit(
+                ctx,
+                idempotency_key=f"page:{key}",
+                request_print=idempotency.fingerprint(fingerprint),
+                on_behalf_of=person,
+                ship_to=where,
+                payment=payment,
+            )
+        except DomainError as exc:
+            if exc.status_code >= 500 or exc.status_code in (401, 403):
+                raise
+            ctx.session.rollback()
+            return _cart_page(request, ctx, error=exc.message)
+        for_whom = f" for {order_person(ctx, order.user_id)}" if order.placed_by_id else ""
+        message = (
+            f"Order {order.number}{for_whom} is waiting for approval."
+            if order.placed_by_id and order.status == "pending_approval"
+            else f"Order {order.number}{for_whom} is placed and approved."
+            if order.placed_by_id
+            else f"Order {order.number} is waiting for your manager's approval."
+            if order.status == "pending_approval"
+            else f"Order {order.number} is placed and approved."
+        )
+        return redirect(
+            request, f"/t/{ctx.tenant.slug}/orders/{order.id}", None if replayed else message
+        )
+
+    return await run_in_threadpool(work)
+
+
+def order_person(ctx: Context, user_id: int) -> str:
+    return service.people_names(ctx, {user_id}).get(user_id, "them")
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -159,17 +223,29 @@ def orders(request: Request, ctx: BuyerCtx) -> HTMLResponse:
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order(request: Request, ctx: BuyerCtx, order_id: int) -> HTMLResponse:
-    found = service.order_for(ctx, order_id)
+    # The buyer, whoever placed it for them, and managers of its location may look.
+    found = changes.order_to_change(ctx, order_id)
     events = history.events(ctx, order_id)
+    versions = amend.versions(ctx, order_id) if found.version > 1 else []
     return render(
         request,
         "order.html",
         ctx,
         order=found,
         events=events,
+        versions=versions,
+        changeable=found.status in lifecycle.CHANGEABLE_ORDER_STATES,
         names=service.people_names(
-            ctx, {e.actor_id for e in events} | {x.decided_by_id for x in found.lines}
+            ctx,
+            {e.actor_id for e in events}
+            | {x.decided_by_id for x in found.lines}
+            | {found.user_id, found.placed_by_id},
         ),
-        approved=sum(x.line_points for x in found.lines if x.status == "approved"),
-        refunded=sum(x.line_points for x in found.lines if x.status == "rejected"),
+        approved=sum(
+            x.line_points
+            for x in found.lines
+            if x.status in lifecycle.LIVE_LINE_STATES and x.status != "pending"
+        ),
+        refunded=sum(x.line_points for x in found.lines if x.status in ("rejected", "cancelled")),
+        shipments=fulfilment.shipments_of(ctx, order_id),
     )

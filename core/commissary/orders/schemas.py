@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from commissary.entitlements.schemas import UsagePublic
+from commissary.entitlements.service import Usage
+from commissary.locations.service import ShipToChoice
 from commissary.orders.models import Order, OrderEvent
 from commissary.orders.service import MAX_LINE_QUANTITY, PricedCartLine
 from commissary.payments.policy import PaymentChoice
@@ -34,6 +38,16 @@ class LinePublic(BaseModel):
 
 
 class CartLinePublic(LinePublic):
+    # The strictest entitlement covering the line, as it stands with the cart (GET /cart).
+    entitlement: UsagePublic | None = None
+
+    def with_entitlement(self, usage: Usage | None) -> CartLinePublic:
+        return (
+            self
+            if usage is None
+            else self.model_copy(update={"entitlement": UsagePublic.of(usage)})
+        )
+
     @classmethod
     def of(cls, item: PricedCartLine) -> CartLinePublic:
         return cls(
@@ -49,6 +63,8 @@ class CartLinePublic(LinePublic):
 
 class CartPublic(BaseModel):
     lines: list[CartLinePublic]
+    # Kits in the cart (commissary.kits.api.CartKitPublic), each with its component lines.
+    kits: list[Any] = Field(default_factory=list)
     total_points: int
     balance_points: int | None = None
 
@@ -60,6 +76,15 @@ class CheckoutRequest(BaseModel):
 
     note: str = Field(default="", max_length=500)
     payment: PaymentChoiceIn | None = None
+    # A manager orders their cart for a person they manage (see GET /orders/on-behalf).
+    on_behalf_of: int | None = None
+    # Where it ships: one of the buyer's locations (GET /me/locations), or an address of
+    # their own where allowed. Neither: the buyer's default location.
+    location_id: int | None = None
+    ship_to_address: str = Field(default="", max_length=800)
+
+    def ship_to(self) -> ShipToChoice:
+        return ShipToChoice(self.location_id, self.ship_to_address)
 
     def payment_choice(self) -> PaymentChoice | None:
         if self.payment is None:
@@ -69,6 +94,8 @@ class CheckoutRequest(BaseModel):
 
 class OrderLinePublic(LinePublic):
     price_source: str
+    kit_id: int | None = None
+    kit_group: int | None = None
     status: str
     decision_reason: str
     decided_at: datetime | None
@@ -95,6 +122,8 @@ class OrderEventPublic(BaseModel):
 
 class OrderPublic(OrderSummary):
     buyer_id: int
+    placed_by_id: int | None
+    version: int
     location_id: int | None
     ship_to: str
     approval: list[dict[str, object]]
@@ -111,6 +140,8 @@ class OrderPublic(OrderSummary):
             total_points=order.total_points,
             submitted_at=order.submitted_at,
             buyer_id=order.user_id,
+            placed_by_id=order.placed_by_id,
+            version=order.version,
             location_id=order.location_id,
             ship_to=order.ship_to,
             approval=order.approval,
@@ -126,6 +157,8 @@ class OrderPublic(OrderSummary):
                     unit_points=x.unit_points,
                     line_points=x.line_points,
                     price_source=x.price_source,
+                    kit_id=x.kit_id,
+                    kit_group=x.kit_group,
                     status=x.status.value,
                     decision_reason=x.decision_reason,
                     decided_at=x.decided_at,
@@ -143,3 +176,42 @@ def summary(order: Order) -> OrderSummary:
         total_points=order.total_points,
         submitted_at=order.submitted_at,
     )
+
+
+class LineChangeIn(BaseModel):
+    line_id: int
+    quantity: int = Field(ge=0, le=MAX_LINE_QUANTITY, description="0 removes the line")
+
+
+class AmendRequest(BaseModel):
+    """Absolute new quantities for existing lines, new lines, and/or a new ship-to."""
+
+    lines: list[LineChangeIn] = Field(default_factory=list, max_length=500)
+    add: list[CartLineCreate] = Field(default_factory=list, max_length=500)
+    location_id: int | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class CancelRequest(BaseModel):
+    """Without ``line_ids`` the whole order (what is not in fulfilment yet) is cancelled."""
+
+    line_ids: list[int] | None = Field(default=None, max_length=500)
+    reason: str = Field(default="", max_length=500)
+
+
+class OrderVersionPublic(BaseModel):
+    number: int
+    at: datetime
+    actor_id: int | None
+    note: str
+    changes: dict[str, object]
+    lines: list[dict[str, object]]
+    total_points: int
+    location_id: int | None
+
+
+class PersonPublic(BaseModel):
+    id: int
+    name: str
+    email: str
+    location_id: int | None

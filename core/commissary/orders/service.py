@@ -30,19 +30,26 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from commissary import idempotency
+from commissary.approvals import steps as approval_steps
+from commissary.budgets import service as budgets
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
 from commissary.db import UTCDateTime, scoped
+from commissary.entitlements import service as entitlements
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import DraftLine, OrderDraft
 from commissary.identity.models import Location, User
 from commissary.inventory import service as inventory
+from commissary.kits import service as kit_service
+from commissary.locations import service as locations
+from commissary.locations.service import ShipToChoice
 from commissary.orders import history as order_history
+from commissary.orders import on_behalf
 from commissary.orders.models import CartLine, LineStatus, Order, OrderLine, OrderStatus
 from commissary.payments import service as payments
 from commissary.payments.policy import PaymentChoice
 from commissary.pricing import service as pricing
-from commissary.pricing.service import LinePrice
+from commissary.pricing.service import LinePrice, PricedLine
 from commissary.segments import service as segments
 
 MAX_LINE_QUANTITY = 10_000
@@ -50,23 +57,22 @@ MAX_CART_LINES = 500
 
 
 @dataclass(frozen=True)
-class PricedCartLine:
+class PricedCartLine(PricedLine):
     line: CartLine
     sku: Sku
     product: Product
     price: LinePrice
 
     @property
-    def unit_points(self) -> int:
-        return self.price.unit_points
+    def quantity(self) -> int:
+        return self.line.quantity
 
     @property
-    def line_points(self) -> int:
-        return self.price.line_points
+    def description(self) -> str:
+        return f"{self.product.name} — {self.sku.label}"
 
-    @property
-    def price_source(self) -> str:
-        return self.price.source
+    kit_id: None = None
+    kit_group: None = None
 
 
 def _buyer_id(ctx: Context) -> int:
@@ -138,6 +144,7 @@ def add_to_cart(ctx: Context, sku_id: int, quantity: int) -> PricedCartLine:
         _explain_refused_add(ctx, buyer, sku_id)
     priced = _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
     check_quantity_rules(priced.sku, priced.line.quantity)
+    entitlements.check_cart_line(ctx, priced.sku, priced.product)  # hard caps: 422
     return priced
 
 
@@ -194,6 +201,7 @@ def set_quantity(ctx: Context, line_id: int, quantity: int) -> PricedCartLine:
         raise NotFound("no such cart line")
     priced = _priced_lines(ctx, _priced_query(by_line=True), {"line_id": line_id})[0]
     check_quantity_rules(priced.sku, priced.line.quantity)
+    entitlements.check_cart_line(ctx, priced.sku, priced.product)  # hard caps: 422
     return priced
 
 
@@ -251,6 +259,8 @@ def submit(
     idempotency_key: str,
     request_print: str,
     payment: PaymentChoice | None = None,
+    on_behalf_of: int | None = None,
+    ship_to: ShipToChoice | None = None,
 ) -> tuple[Order, bool]:
     """Turn the cart into an order. Returns ``(order with its lines, replayed)``.
 
@@ -258,10 +268,19 @@ def submit(
     changes nothing; the caller commits. When a concurrent request with the same key
     commits first, this transaction is rolled back and answers with that order.
     ``payment`` is how to pay what points do not cover (split tender); None: points only.
+    ``on_behalf_of``: a manager orders their cart for a person they manage; the order is
+    that person's (their prices, catalog, allowance and approval rules) and records both.
+    ``ship_to``: one of the buyer's allowed locations, or an address of their own where
+    allowed (:mod:`commissary.locations.service`); None: their default location.
     """
     try:
         result = _submit(
-            ctx, idempotency_key=idempotency_key, request_print=request_print, payment=payment
+            ctx,
+            idempotency_key=idempotency_key,
+            request_print=request_print,
+            payment=payment,
+            on_behalf_of=on_behalf_of,
+            ship_to=ship_to,
         )
         ctx.session.flush()
         return result
@@ -272,7 +291,7 @@ def submit(
             ctx.session, ctx.tenant.id, ctx.actor.id, idempotency_key, request_print
         )
         if stored is not None:
-            return order_for(ctx, int(stored.response["order_id"])), True
+            return order_for(ctx, int(stored.response["order_id"]), any_buyer=True), True
     raise Conflict("the order could not be stored; retry with the same Idempotency-Key")
 
 
@@ -282,18 +301,30 @@ def _submit(
     idempotency_key: str,
     request_print: str,
     payment: PaymentChoice | None = None,
+    on_behalf_of: int | None = None,
+    ship_to: ShipToChoice | None = None,
 ) -> tuple[Order, bool]:
-    buyer = ctx.actor
-    if buyer is None:
+    placer = ctx.actor
+    if placer is None:
         raise Invalid("sign in to order")
     stored = idempotency.lookup(
-        ctx.session, ctx.tenant.id, buyer.id, idempotency_key, request_print
+        ctx.session, ctx.tenant.id, placer.id, idempotency_key, request_print
     )
     if stored is not None:
-        return order_for(ctx, int(stored.response["order_id"])), True
-    cart = priced_cart(ctx)
-    if not cart:
+        return order_for(ctx, int(stored.response["order_id"]), any_buyer=True), True
+    buyer = placer
+    if on_behalf_of is not None and on_behalf_of != placer.id:
+        buyer = on_behalf.person_to_order_for(ctx, on_behalf_of)
+        ctx = Context(ctx.tenant, ctx.session, ctx.hooks, actor=buyer, now=ctx.now)
+    cart = _priced_lines(ctx, _priced_query(by_line=False), {"buyer": placer.id})
+    kits = kit_service.priced_cart_kits(ctx, placer.id) if kit_service.sold_here(ctx) else []
+    if not cart and not kits:
         raise Invalid("your cart is empty")
+    # Every order line to write: cart lines, then each kit's component lines.
+    items: list[PricedCartLine | kit_service.KitLine] = [
+        *cart,
+        *(line for kit in kits for line in kit.lines),
+    ]
     visible = segments.visible_sku_ids(ctx, [i.sku.id for i in cart])
     for item in cart:
         if item.sku.id not in visible:
@@ -302,22 +333,29 @@ def _submit(
     for item in cart:
         if not (item.sku.is_active and item.product.is_active):
             raise Invalid(f"{item.sku.code} is no longer available; remove it from your cart")
-    if buyer.location_id is None:
+    # The default location costs no query; another choice is checked against the buyer's.
+    location_id, own_address = buyer.location_id, ""
+    if ship_to is not None and (ship_to.location_id is not None or ship_to.address.strip()):
+        chosen = locations.resolve_ship_to(ctx, buyer.id, ship_to.location_id, ship_to.address)
+        location_id = chosen.location_id
+        own_address = chosen.address if ship_to.address.strip() else ""
+    if location_id is None:
         raise Invalid("you have no location to ship to; ask your manager to assign one")
     draft = OrderDraft(
         buyer_id=buyer.id,
-        location_id=buyer.location_id,
+        location_id=location_id,
+        placed_by_id=placer.id if placer is not buyer else None,
         lines=tuple(
             DraftLine(
                 sku_id=i.sku.id,
                 sku_code=i.sku.code,
                 product_id=i.product.id,
                 category_id=i.product.category_id,
-                quantity=i.line.quantity,
+                quantity=i.quantity,
                 unit_points=i.unit_points,
                 line_points=i.line_points,
             )
-            for i in cart
+            for i in items
         ),
     )
     minimum = ctx.tenant.min_order_points
@@ -326,6 +364,10 @@ def _submit(
             f"an order must total at least {minimum:,} points; yours is {draft.total_points:,}",
             problems=["minimum_order_value"],
         )
+    # Hard entitlements refuse (422); both take turns with concurrent submissions they
+    # concern and remember overruns for their approval_requirements hooks.
+    entitlements.check_order(ctx, draft)
+    budgets.check_order(ctx, draft)
     problems = [p for result in ctx.hooks.validate_order(ctx=ctx, draft=draft) for p in result]
     if problems:
         raise Invalid("; ".join(p.message for p in problems), problems=[p.code for p in problems])
@@ -341,17 +383,27 @@ def _submit(
         {
             "o_tenant": ctx.tenant.id,
             "o_buyer": buyer.id,
-            "o_location": buyer.location_id,
+            "o_placed_by": placer.id if placer is not buyer else None,
+            "o_location": location_id,
             "o_status": OrderStatus.PENDING_APPROVAL if needs_approval else OrderStatus.APPROVED,
             "o_total": draft.total_points,
             "o_approval": [
-                {"rule": r.rule, "approver": r.approver, "reason": r.reason, **r.detail}
+                {"rule": r.rule, "approver": r.approver, "reason": r.reason, "level": r.level}
+                | r.detail
                 for r in requirements
             ],
             "o_submitted": ctx.now,
             "o_decided": None if needs_approval else ctx.now,
         },
     ).one()
+    if own_address:
+        ctx.session.execute(
+            update(Order)
+            .where(Order.id == order.id)
+            .values(ship_to=own_address)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(order, "ship_to", own_address)
     line_status = LineStatus.PENDING if needs_approval else LineStatus.APPROVED
     lines = ctx.session.scalars(
         _line_insert(),
@@ -361,18 +413,22 @@ def _submit(
                 "order_id": order.id,
                 "sku_id": i.sku.id,
                 "sku_code": i.sku.code,
-                "description": f"{i.product.name} — {i.sku.label}",
-                "quantity": i.line.quantity,
+                "description": i.description,
+                "quantity": i.quantity,
                 "unit_points": i.unit_points,
                 "line_points": i.line_points,
                 "price_source": i.price_source,
+                "kit_id": i.kit_id,
+                "kit_group": i.kit_group,
                 "status": line_status,
                 "decided_at": None if needs_approval else ctx.now,
             }
-            for i in cart
+            for i in items
         ],
     ).all()
     set_committed_value(order, "lines", sorted(lines, key=lambda line: line.id))
+    if needs_approval:
+        approval_steps.open_steps(ctx, order, requirements, [line.id for line in lines])
     payments.authorize_order(
         ctx,
         order.id,
@@ -390,6 +446,7 @@ def _submit(
         {"status": order.status.value, "approval": order.approval},
         event={
             "buyer_id": buyer.id,
+            "placed_by_id": order.placed_by_id,
             "status": order.status.value,
             "total_points": order.total_points,
         },
@@ -397,7 +454,7 @@ def _submit(
     idempotency.store(
         ctx.session,
         ctx.tenant.id,
-        buyer.id,
+        placer.id,
         idempotency_key,
         request_print,
         201,
@@ -408,11 +465,16 @@ def _submit(
     consumed = ctx.session.execute(_consume_lines(), {"line_ids": [i.line.id for i in cart]})
     if consumed.rowcount != len(cart):  # type: ignore[attr-defined]
         raise Conflict("your cart changed while the order was being placed; check it and retry")
+    if kits and kit_service.consume(ctx, [k.entry.id for k in kits]) != len(kits):
+        raise Conflict("your cart changed while the order was being placed; check it and retry")
     # Stock last: its rows are the ones other buyers' orders wait for, so they are locked
     # for as short a time as possible (until the commit that follows). Locks are taken in
     # the same order everywhere (the buyer's wallet before stock rows), so an approval
     # being decided for this buyer cannot deadlock with this order.
-    inventory.reserve(ctx.session, ctx.tenant.id, {i.sku.id: i.line.quantity for i in cart})
+    units: dict[int, int] = {}
+    for i in items:
+        units[i.sku.id] = units.get(i.sku.id, 0) + i.quantity
+    inventory.reserve(ctx.session, ctx.tenant.id, units)
     return order, False
 
 
@@ -432,6 +494,7 @@ def _order_insert() -> Any:
         .values(
             tenant_id=bindparam("o_tenant", type_=Integer),
             user_id=bindparam("o_buyer", type_=Integer),
+            placed_by_id=bindparam("o_placed_by", type_=Integer),
             location_id=location,
             status=bindparam("o_status", type_=columns.status.type),
             total_points=bindparam("o_total", type_=Integer),
@@ -455,10 +518,12 @@ def _line_insert() -> Any:
 
 
 def order_for(ctx: Context, order_id: int, *, any_buyer: bool = False) -> Order:
-    """An order with its lines. Buyers see only their own orders (404 otherwise)."""
+    """An order with its lines. Buyers see only their own orders and those they placed
+    for someone else (404 otherwise)."""
     query = select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
     if not any_buyer:
-        query = query.where(Order.user_id == _buyer_id(ctx))
+        me = _buyer_id(ctx)
+        query = query.where(or_(Order.user_id == me, Order.placed_by_id == me))
     order = ctx.session.scalar(query)
     if order is None:
         raise NotFound("no such order")
@@ -469,7 +534,7 @@ def my_orders(ctx: Context, *, limit: int = 50, offset: int = 0) -> list[Order]:
     return list(
         ctx.session.scalars(
             select(Order)
-            .where(Order.user_id == _buyer_id(ctx))
+            .where(or_(Order.user_id == _buyer_id(ctx), Order.placed_by_id == _buyer_id(ctx)))
             .order_by(Order.id.desc())
             .limit(limit)
             .offset(offset)

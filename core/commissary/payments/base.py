@@ -114,6 +114,21 @@ class WebhookRejected(Exception):
     answers 400 and nothing changes."""
 
 
+@dataclass(frozen=True)
+class CheckoutField:
+    """One input the checkout page shows for a method: a key of its ``method_data``.
+
+    ``choices`` (value, label) make it a select (a saved card); ``pattern`` is the HTML
+    pattern a text input is checked with before it is sent (``clean_method_data`` still
+    decides)."""
+
+    name: str
+    label: str
+    hint: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    pattern: str | None = None
+
+
 class PaymentMethod(ABC):
     """Subclass this and return the class from ``register_payment_methods``.
 
@@ -176,6 +191,14 @@ class PaymentMethod(ABC):
         if data:
             raise Invalid(f"{self.label} takes no payment details")
         return {}
+
+    def checkout_fields(self, payer_id: int) -> list[CheckoutField] | None:
+        """What the checkout page asks for when the buyer picks this method for the rest.
+
+        The default: nothing to ask (an empty list). Return ``None`` when the page cannot
+        offer the method to this payer (no saved card yet, or a flow that needs the
+        gateway's own page, like PayPal's approval); API clients may still use it."""
+        return []
 
     def handle_webhook(self, request: WebhookRequest) -> list[WebhookUpdate]:
         """Verify and read a gateway's inbound call. Raise ``WebhookRejected`` when the

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from commissary.context import Context
 from commissary.errors import Invalid
 from commissary.money import POINTS
+from commissary.payments.base import CheckoutField
 from commissary.payments.models import PaymentPolicy
 
 
@@ -58,3 +59,41 @@ def set_policy(
     policy.point_value = point_value
     ctx.session.flush()
     return policy
+
+
+@dataclass(frozen=True)
+class RemainderOption:
+    """A method the checkout page offers for what points do not cover, with its inputs."""
+
+    identifier: str
+    label: str
+    fields: list[CheckoutField]
+    point_value: Decimal
+    currency: str
+
+
+def remainder_options(ctx: Context, payer_id: int) -> list[RemainderOption]:
+    """The tenant's remainder methods this payer can use on the page, in policy order.
+
+    Personal methods (the employee's own card) only where the policy allows them; a
+    method that says it cannot be offered here (``checkout_fields`` is None) is left out.
+    """
+    policy = policy_for(ctx)
+    if policy is None or not policy.remainder_methods:
+        return []
+    enabled = dict(ctx.hooks.payment_methods())
+    options: list[RemainderOption] = []
+    for identifier in policy.remainder_methods:
+        cls = enabled.get(identifier)
+        if cls is None or (cls.personal and not policy.employee_card):
+            continue
+        method = cls(ctx)
+        if not method.is_available(payer_id):
+            continue
+        fields = method.checkout_fields(payer_id)
+        if fields is None:
+            continue
+        options.append(
+            RemainderOption(identifier, cls.label, fields, policy.point_value, policy.currency)
+        )
+    return options

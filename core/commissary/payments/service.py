@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from commissary.context import Context
 from commissary.db import row_insert
@@ -237,6 +237,50 @@ def authorize_points(
 ) -> None:
     """Points-only payment (kept for callers of the first API; see ``authorize_order``)."""
     _authorize_points(ctx, order_id, payer_id, points, capture=capture, lines=lines)
+
+
+def authorize_more(
+    ctx: Context,
+    order_id: int,
+    payer_id: int,
+    points: int,
+    *,
+    lines: tuple[DraftLine, ...],
+    key: str,
+) -> None:
+    """Hold ``points`` more for an amended order, in points, as a new tender at the end of
+    the order's tape (so later releases give these points back first). A short wallet
+    raises 409 and the caller's transaction, amendment included, rolls back."""
+    method = points_method(ctx)
+    last = ctx.session.scalar(
+        select(func.max(Payment.position)).where(Payment.order_id == order_id)
+    )
+    result = method.authorize(
+        AuthorizeRequest(
+            order_id=order_id,
+            payer_id=payer_id,
+            amount=Decimal(points),
+            currency=POINTS,
+            idempotency_key=key,
+            capture=False,
+            lines=lines,
+        )
+    )
+    if not result.ok:
+        raise InsufficientFunds(
+            result.message or "not enough points for this change", code=result.decline_code
+        )
+    _insert_tender(
+        ctx,
+        order_id,
+        method,
+        position=(last if last is not None else -1) + 1,
+        money=Money.points(points),
+        points=points,
+        rate=Decimal(1),
+        capture=False,
+        reference=result.reference,
+    )
 
 
 def tenders(ctx: Context, order_id: int) -> list[Payment]:

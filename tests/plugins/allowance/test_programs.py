@@ -105,8 +105,15 @@ def test_rollover_cap_forfeits_the_programs_unspent_points_above_it(shop: Shop) 
 
 
 def test_a_program_for_a_customer_type_never_grants_to_everyone(shop: Shop) -> None:
+    from commissary.segments.models import CustomerType
+
     _joined(shop, LONG_AGO)
-    program(shop, points=100, customer_type_id=12345)
+    with shop.portal.db.transaction(shop.tenant.id) as s:
+        nobody = CustomerType(tenant_id=shop.tenant.id, code="drivers", name="Drivers")
+        s.add(nobody)
+        s.flush()
+        type_id = nobody.id
+    program(shop, points=100, customer_type_id=type_id)  # a type nobody belongs to
     assert renew_all(shop.portal.db.transaction, NOW) == 0
     assert _renewals(shop) == 0
 
@@ -157,3 +164,18 @@ def test_the_jobs_run_from_the_command_line(
     out = capsys.readouterr().out
     assert "renewed 2 people's allowances" in out and "renewed 0 people's" in out
     assert _renewals(shop) == 2
+
+
+def test_the_worker_runs_the_allowance_jobs_on_its_schedule(shop: Shop) -> None:
+    """register_jobs: renewals, expiry and reminders are scheduled jobs of the worker."""
+    from commissary.jobs.schedule import jobs_of
+
+    program(shop, points=300)
+    jobs = {job.name: job for job in jobs_of(shop.portal.host)}
+    assert {"allowance_renewals", "allowance_expiry", "allowance_reminders"} <= set(jobs)
+    assert jobs["allowance_renewals"].every_seconds == 3600
+    granted = jobs["allowance_renewals"].run(shop.portal.db, shop.portal.host)
+    assert granted >= 1  # the buyer (and the manager) got this period's points
+    assert jobs["allowance_renewals"].run(shop.portal.db, shop.portal.host) == 0  # once
+    buyer = user(shop, "buyer@acme.test")
+    assert wallets(shop.portal.db, shop.tenant.id, buyer.id)[0][0] > 1000

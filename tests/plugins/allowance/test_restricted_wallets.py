@@ -153,3 +153,25 @@ def test_a_general_only_buyer_still_pays_with_one_update_and_one_insert(
     assert len(wallet_statements) == 2, wallet_statements
     assert wallet_statements[0].lstrip().upper().startswith("UPDATE")
     assert wallet_statements[1].lstrip().upper().startswith("INSERT")
+
+
+def test_cancelling_a_split_paid_order_refunds_each_wallet_what_it_paid(shop: Shop) -> None:
+    pid = _safety_allowance(shop, 50)
+    buyer = user(shop, "buyer@acme.test")
+    order = _order(shop, buyer, "o1", ("HELM", 1), ("POLO-S", 1))
+    assert order["http"] == 201, order
+    polo = order["lines"][1]
+    api = shop.api(buyer)
+    # The polo alone: 40 points back, restricted first but at most what it paid (35).
+    part = api.post(f"/orders/{order['id']}/cancel", json={"line_ids": [polo["id"]]})
+    assert part.status_code == 200, part.text
+    assert wallets(shop.portal.db, shop.tenant.id, buyer.id) == {
+        0: (965, 0, 35),
+        pid: (50, 0, 0),
+    }
+    rest = api.post(f"/orders/{order['id']}/cancel", json={})
+    assert rest.status_code == 200, rest.text
+    assert wallets(shop.portal.db, shop.tenant.id, buyer.id) == {
+        0: (1000, 0, 0),
+        pid: (50, 0, 0),
+    }

@@ -46,6 +46,16 @@ def on_order_decided(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookimpl
+def on_order_cancelled(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_cancelled", event)
+
+
+@hookimpl
+def on_order_amended(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_amended", event)
+
+
+@hookimpl
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
     _deliver(ctx, "points_granted", event)
 

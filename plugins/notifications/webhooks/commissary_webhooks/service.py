@@ -26,6 +26,8 @@ from commissary_webhooks.signing import sign
 TOPICS = (
     "order_submitted",
     "order_decided",
+    "order_cancelled",
+    "order_amended",
     "points_granted",
     "approval_waiting",
     "points_expiring",

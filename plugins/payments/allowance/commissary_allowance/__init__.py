@@ -20,8 +20,10 @@ from commissary import (
     Permission,
     PluginRoutes,
     PluginSettings,
+    ScheduledJob,
     has_permission,
     hookimpl,
+    utcnow,
 )
 
 HERE = Path(__file__).parent
@@ -56,6 +58,27 @@ def register_routes() -> PluginRoutes:
 @hookimpl
 def register_template_dirs() -> list[str]:
     return [str(HERE / "templates")]
+
+
+@hookimpl
+def register_jobs() -> list[ScheduledJob]:
+    """Renewals, expiry and expiry reminders, hourly in every worker (each job is safe
+    to overlap: see :mod:`commissary_allowance.jobs`)."""
+    from commissary_allowance import jobs
+
+    return [
+        ScheduledJob(
+            "allowance_renewals", 3600, lambda db, host: jobs.renew_all(db.transaction, utcnow())
+        ),
+        ScheduledJob(
+            "allowance_expiry", 3600, lambda db, host: jobs.expire_all(db.transaction, utcnow())
+        ),
+        ScheduledJob(
+            "allowance_reminders",
+            3600,
+            lambda db, host: jobs.remind_all(db.transaction, utcnow()),
+        ),
+    ]
 
 
 @hookimpl

@@ -184,9 +184,23 @@ def settle_split(
     # Captures: general first; releases: restricted first (see the module docstring).
     general_first = kind is EntryKind.CAPTURE
     held.sort(key=lambda r: (r[1] != GENERAL) if general_first else (r[1] == GENERAL, r[1]))
+    return _move_each(session, tenant_id, order_id, kind, held, points, key)
+
+
+def _move_each(
+    session: Session,
+    tenant_id: int,
+    order_id: int,
+    kind: EntryKind,
+    wallets: list[tuple[int, int, int]],
+    points: int,
+    key: str,
+) -> bool:
+    """Take ``points`` from ``wallets`` ((wallet, program, at most), in the order given),
+    each wallet's part moved inside one savepoint: all of them, or (False) none."""
     draws: dict[int, int] = {}
     left = points
-    for wallet_id, _program, amount in held:
+    for wallet_id, _program, amount in wallets:
         take = min(left, amount)
         if take:
             draws[wallet_id] = take
@@ -208,3 +222,22 @@ def settle_split(
             return False
     savepoint.commit()
     return True
+
+
+def refund_split(session: Session, tenant_id: int, order_id: int, points: int, key: str) -> bool:
+    """Give back ``points`` the order spent across several wallets: restricted wallets
+    first (newest program first), the general wallet last, each at most what it paid."""
+    rows = session.execute(
+        select(
+            LedgerEntry.wallet_id,
+            Wallet.program_id,
+            -func.sum(LedgerEntry.available_delta + LedgerEntry.held_delta),
+        )
+        .join(Wallet, Wallet.id == LedgerEntry.wallet_id)
+        .where(LedgerEntry.order_id == order_id)
+        .group_by(LedgerEntry.wallet_id, Wallet.program_id)
+    ).all()
+    spent = sorted(
+        ((w, p, int(s)) for w, p, s in rows if s), key=lambda r: (r[1] == GENERAL, -r[1])
+    )
+    return _move_each(session, tenant_id, order_id, EntryKind.REFUND, spent, points, key)

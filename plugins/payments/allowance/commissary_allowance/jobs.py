@@ -8,8 +8,8 @@ can be run by any scheduler, twice, or by two processes at once:
 - ``remind_all``: a ``points_expiring`` event per user, lot and threshold, once (a
   unique ``allowance_reminders`` row is the dedupe key).
 
-The core has no way yet for a plugin to add ``commissary`` sub-commands or scheduled jobs
-through the public API, so run them from cron with::
+The worker runs all three hourly (``register_jobs`` in the plugin's ``__init__``). They
+can also be run by hand or from cron::
 
     python -m commissary_allowance.jobs renew|expire|remind [--days 14,3]
 

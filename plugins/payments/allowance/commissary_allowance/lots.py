@@ -89,7 +89,9 @@ def replay(session: Session, wallet_id: int) -> Replay:
     by_lot: dict[int, Credit] = {}
     held: dict[int | None, list[tuple[Credit, int]]] = {}
     for entry_id, kind, d_avail, d_held, order_id, expire_lot, lot_id, expires, program in rows:
-        if kind in (EntryKind.GRANT, EntryKind.RENEWAL):
+        if kind in (EntryKind.GRANT, EntryKind.RENEWAL, EntryKind.REFUND):
+            # A refund comes back as a fresh credit that never expires: the lots it was
+            # spent from may have expired meanwhile, and the buyer must not lose it.
             credit = Credit(entry_id, d_avail, lot_id, expires, program, remaining=d_avail)
             result.credits.append(credit)
             if lot_id is not None:

@@ -70,7 +70,11 @@ class AllowancePayment(PaymentMethod):
     def _settle(
         self, payment: PaymentRef, amount: Decimal, key: str, kind: EntryKind
     ) -> PaymentResult:
-        if payment.reference.startswith("wallets:"):
+        if payment.reference.startswith("wallets:") and kind is EntryKind.REFUND:
+            moved = checkout.refund_split(
+                self.ctx.session, self.ctx.tenant.id, payment.order_id, int(amount), key
+            )
+        elif payment.reference.startswith("wallets:"):
             moved = checkout.settle_split(
                 self.ctx.session, self.ctx.tenant.id, payment.order_id, kind, int(amount), key
             )
@@ -86,7 +90,11 @@ class AllowancePayment(PaymentMethod):
             )
         if not moved:
             return PaymentResult.declined("hold_missing", "the points hold does not cover this")
-        state = ResultState.CAPTURED if kind is EntryKind.CAPTURE else ResultState.VOIDED
+        state = {
+            EntryKind.CAPTURE: ResultState.CAPTURED,
+            EntryKind.RELEASE: ResultState.VOIDED,
+            EntryKind.REFUND: ResultState.REFUNDED,
+        }[kind]
         return PaymentResult(state, amount, reference=payment.reference)
 
     def capture(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
@@ -94,3 +102,7 @@ class AllowancePayment(PaymentMethod):
 
     def void(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
         return self._settle(payment, amount, idempotency_key, EntryKind.RELEASE)
+
+    def refund(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
+        """Spent points go back to the wallets that paid them (see ``refund_split``)."""
+        return self._settle(payment, amount, idempotency_key, EntryKind.REFUND)

@@ -44,6 +44,7 @@ class EntryKind(enum.StrEnum):
     RELEASE = "release"  # held → available, for rejected lines
     SPEND = "spend"  # available → spent, for an order approved at once
     EXPIRE = "expire"  # - available: a lot expired, or a rollover cap forfeited it
+    REFUND = "refund"  # spent → available, for cancelled or reduced lines after capture
 
 
 class Period(enum.StrEnum):
@@ -117,7 +118,9 @@ class Program(TenantScoped, Base):
     name: Mapped[str] = mapped_column(String(120))
     # Targets one customer type; NULL: everyone. No FK yet: customer types are being built
     # in the core at the same time (the FK comes with them).
-    customer_type_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    customer_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_types.id", ondelete="CASCADE"), default=None, index=True
+    )
     points_per_period: Mapped[int]
     period: Mapped[Period] = mapped_column(Enum(Period, native_enum=False, length=10))
     # The renewal date: periods start on this day, every month or quarter from it.

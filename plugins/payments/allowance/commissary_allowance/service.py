@@ -41,6 +41,7 @@ MOVES: dict[EntryKind, tuple[int, int, int, str | None]] = {
     EntryKind.SPEND: (-1, 0, 1, "available"),
     EntryKind.CAPTURE: (0, -1, 1, "held"),
     EntryKind.RELEASE: (1, -1, 0, "held"),
+    EntryKind.REFUND: (1, 0, -1, "spent"),
 }
 
 
@@ -94,6 +95,8 @@ def _wallet_update(kind: EntryKind, by_id: bool = False) -> Any:
         condition.append(Wallet.available >= amount)
     elif source == "held":
         condition.append(Wallet.held >= amount)
+    elif source == "spent":
+        condition.append(Wallet.spent >= amount)
     statement = (
         update(Wallet)
         .where(*condition)

@@ -21,6 +21,7 @@ from typing import Any
 from commissary import (
     TENANT_CURRENCY,
     AuthorizeRequest,
+    CheckoutField,
     Invalid,
     PaymentMethod,
     PaymentRef,
@@ -52,6 +53,11 @@ class PayPalPayment(PaymentMethod):
     currency = TENANT_CURRENCY
     personal = True
     single_capture = True
+
+    def checkout_fields(self, payer_id: int) -> list[CheckoutField] | None:
+        """Not on the cart page: the buyer approves on PayPal's own page first (API flow
+        in docs/payments.md)."""
+        return None
 
     def clean_method_data(self, data: Mapping[str, str]) -> dict[str, str]:
         order_id = data.get("order_id", "")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from commissary import (
     TENANT_CURRENCY,
     AuthorizeRequest,
+    CheckoutField,
     Invalid,
     PaymentMethod,
     PaymentRef,
@@ -35,6 +36,14 @@ class PurchaseOrderPayment(PaymentMethod):
     currency = TENANT_CURRENCY
     # The PO tables are written in the order's transaction; no outside call to record.
     records_attempts = False
+
+    def checkout_fields(self, payer_id: int) -> list[CheckoutField] | None:
+        settings = self.ctx.settings(PurchaseOrderSettings)
+        return [
+            CheckoutField(
+                "po_number", "PO number", settings.number_hint, pattern=settings.number_pattern
+            )
+        ]
 
     def clean_method_data(self, data: Mapping[str, str]) -> dict[str, str]:
         settings = self.ctx.settings(PurchaseOrderSettings)

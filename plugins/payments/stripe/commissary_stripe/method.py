@@ -21,6 +21,7 @@ import stripe
 from commissary import (
     TENANT_CURRENCY,
     AuthorizeRequest,
+    CheckoutField,
     Invalid,
     PaymentMethod,
     PaymentRef,
@@ -43,6 +44,27 @@ class StripeCard(PaymentMethod):
     currency = TENANT_CURRENCY
     personal = True
     single_capture = True
+
+    def checkout_fields(self, payer_id: int) -> list[CheckoutField] | None:
+        """A choice among the payer's saved cards; not offered until they saved one."""
+        customer = gateway.customer_id(self.ctx, payer_id)
+        if customer is None:
+            return None
+        try:
+            found = gateway.client(self.ctx).v1.payment_methods.list(
+                params={"customer": customer, "type": "card"}
+            )
+        except stripe.StripeError as exc:
+            log.warning("stripe card list failed: %s", type(exc).__name__)
+            return None
+        cards = tuple(
+            (pm.id, f"{c.brand} ending {c.last4}, expires {c.exp_month}/{c.exp_year}")
+            for pm in found.data
+            if (c := pm.card) is not None
+        )
+        if not cards:
+            return None
+        return [CheckoutField("payment_method", "Card", choices=cards)]
 
     def clean_method_data(self, data: Mapping[str, str]) -> dict[str, str]:
         pm = data.get("payment_method", "")

@@ -1,0 +1,1 @@
+"""Fulfilment: shipments from warehouses, partial shipments and backorders."""

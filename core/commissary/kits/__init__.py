@@ -1,0 +1,1 @@
+"""Kits: one orderable item made of several SKUs (a uniform: shirt + cap + trousers)."""
