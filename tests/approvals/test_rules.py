@@ -183,6 +183,18 @@ def test_outside_locations_rule_reads_the_buyers_assigned_locations(tree_shop: S
     assert [r.reason for r in rules.evaluate(ctx, south)[0]] == [
         "Away: ships outside the buyer's assigned locations"
     ]
+    # Once assigned South as a further location, shipping there is no longer "outside".
+    from commissary.identity.models import UserLocation
+
+    ctx.session.add(
+        UserLocation(
+            tenant_id=tree_shop.tenant.id,
+            user_id=buyer.id,
+            location_id=tree_shop.locations["S1"].id,
+        )
+    )
+    ctx.session.flush()
+    assert rules.evaluate(ctx, south)[0] == []
     ctx.session.rollback()
     ctx.session.close()
 

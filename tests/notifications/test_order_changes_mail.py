@@ -48,3 +48,26 @@ def test_a_buyers_own_change_mails_only_the_approver_of_what_now_waits(
     drain(mailing_shop)
     assert [m.rcpt for m in sink.messages] == [["manager@acme.test"]]
     assert "asks you to approve" in sink.messages[0].message["Subject"]
+
+
+def test_approval_requests_go_to_the_approver_the_rule_names(
+    mailing_shop: Shop, smtp: tuple[str, int, SmtpSink]
+) -> None:
+    """A rule that names the finance officer: she is asked, not the location manager."""
+    _, _, sink = smtp
+    finance = mailing_shop.user("finance@acme.test", roles=["approver"])
+    admin = mailing_shop.api(user(mailing_shop, "admin@acme.test"))
+    r = admin.post(
+        "/approval-rules",
+        json={
+            "name": "Big orders",
+            "kind": "order_total",
+            "settings": {"above_points": 100},
+            "levels": [{"kind": "user", "user_id": finance.id}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    checkout(mailing_shop, "POLO-S", 3, "k1")  # 120 points: under the built-in 300 limit
+    drain(mailing_shop)
+    asked = [m.rcpt for m in sink.messages if "asks you to approve" in m.message["Subject"]]
+    assert asked == [["finance@acme.test"]]

@@ -75,6 +75,6 @@ def test_reports_render_on_desktop_and_phone(
     page.click("summary:has-text('Filters')")
     page.select_option("select[name=location_id]", label="South Store")
     page.click("button:has-text('Apply')")
-    expect(page.locator("summary")).to_contain_text("South Store and below")
+    expect(page.locator("summary", has_text="Filters")).to_contain_text("South Store and below")
     expect(page.locator("main")).not_to_contain_text("buyer@acme.test")
     assert problems == [], problems

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid
 from commissary.hooktypes import ApprovalRuleType, OrderDraft, RuleMatch
-from commissary.identity.models import User
 from commissary.orders.models import LineStatus, Order, OrderLine
 
 
@@ -59,13 +58,12 @@ class ReorderSettings(_Settings):
 
 
 def assigned_locations(ctx: Context, buyer_id: int) -> set[int]:
-    """The locations ``buyer_id`` may have goods shipped to.
+    """The locations ``buyer_id`` may have goods shipped to: their default location and
+    every further one they are assigned (``commissary.locations``). The "outside the
+    buyer's locations" rule reads only this."""
+    from commissary.locations.service import allowed_locations
 
-    Today: the buyer's own location. Point this one function at multi-location
-    assignment when it lands; the "outside the buyer's locations" rule reads only this.
-    """
-    location_id = ctx.session.scalar(select(User.location_id).where(User.id == buyer_id))
-    return {location_id} if location_id is not None else set()
+    return {location.id for location in allowed_locations(ctx, buyer_id)}
 
 
 def _ordered_before(ctx: Context, draft: OrderDraft, days: int) -> set[int]:

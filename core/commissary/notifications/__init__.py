@@ -92,6 +92,27 @@ def on_order_amended(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookimpl
+def on_order_shipped(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.order_shipped(ctx, event)
+
+
+@hookimpl
+def on_approval_escalated(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.approval_escalated(ctx, event)
+
+
+@hookimpl
+def on_stock_low(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.stock_low(ctx, event)
+
+
+@hookimpl
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
     from commissary.notifications import events
 

@@ -123,6 +123,60 @@ KINDS: dict[str, Kind] = {
             },
         ),
         Kind(
+            "order_shipped",
+            "Order shipped",
+            "the buyer",
+            True,
+            "{{ order.number }} is on its way",
+            "Hello {{ user.name }},\n\n"
+            "{% if order.status == 'shipped' %}everything in{% else %}part of{% endif %}"
+            " your order {{ order.number }} has shipped"
+            "{% if carrier %} with {{ carrier }}{% endif %}"
+            "{% if tracking_number %} (tracking number {{ tracking_number }}){% endif %}.\n"
+            "{% for line in lines %}- {{ line.quantity }} x {{ line.description }}\n{% endfor %}"
+            "\n{{ order.url }}",
+            {
+                "user": _BUYER,
+                "order": {**_ORDER, "status": "shipped"},
+                "carrier": "DHL",
+                "tracking_number": "JD0146000012345",
+                "lines": [{"quantity": 2, "description": "Staff polo shirt — M / Navy"}],
+            },
+        ),
+        Kind(
+            "approval_escalated",
+            "Approval escalated to you",
+            "the next approver up the location tree (or the tenant admins)",
+            False,
+            "{{ order.number }} waited {{ days }} days and now needs you",
+            "Hello {{ user.name }},\n\n{{ buyer.name }}'s order {{ order.number }} "
+            "({{ order.total_points }} points) waited {{ days }} days for approval at level "
+            "{{ level }} and has been escalated to you.\n\n{{ tenant.url }}/approvals",
+            {
+                "user": {"name": "Rita Regional"},
+                "buyer": _BUYER,
+                "order": _ORDER,
+                "days": 3,
+                "level": 1,
+            },
+        ),
+        Kind(
+            "stock_low",
+            "Stock running low",
+            "people who manage stock (warehouse staff, tenant admins)",
+            True,
+            "Low stock: {{ sku.code }} ({{ available }} left)",
+            "Hello {{ user.name }},\n\n{{ sku.name }} ({{ sku.code }}) is down to "
+            "{{ available }} available, at or below its threshold of {{ threshold }}.\n\n"
+            "{{ tenant.url }}/admin/stock",
+            {
+                "user": {"name": "Walt Warehouse"},
+                "sku": {"code": "POLO-M-NAVY", "name": "Staff polo shirt — M / Navy"},
+                "available": 4,
+                "threshold": 5,
+            },
+        ),
+        Kind(
             "points_granted",
             "Points granted",
             "the person who received the points",

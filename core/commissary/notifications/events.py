@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from commissary.catalog.models import Product, Sku
 from commissary.context import Context
-from commissary.identity.models import Location
+from commissary.identity.models import Location, User
+from commissary.identity.permissions import Permission, has_permission
 from commissary.notifications import service
-from commissary.orders.models import OrderStatus
+from commissary.orders.models import OrderLine, OrderStatus
 
 
 def order_submitted(ctx: Context, event: dict[str, Any]) -> int:
@@ -134,6 +138,90 @@ def order_amended(ctx: Context, event: dict[str, Any]) -> int:
                 "order_amended",
             )
     return sent
+
+
+def order_shipped(ctx: Context, event: dict[str, Any]) -> int:
+    """The buyer learns what left the warehouse, with the carrier and tracking number."""
+    if not service.has_channels(ctx):
+        return 0
+    order = service.order_or_none(ctx, event.get("order_id"))
+    if order is None:
+        return 0
+    described = {
+        line.id: line.description
+        for line in ctx.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+    }
+    lines = [
+        {
+            "quantity": int(x.get("quantity") or 0),
+            "description": described.get(int(x.get("line_id") or 0), ""),
+        }
+        for x in event.get("lines") or []
+        if isinstance(x, dict)
+    ]
+    variables = {
+        "order": {**service.order_vars(ctx, order), "status": str(event.get("order_status"))},
+        "carrier": str(event.get("carrier") or ""),
+        "tracking_number": str(event.get("tracking_number") or ""),
+        "lines": lines,
+    }
+    return service.send(
+        ctx, "order_shipped", service.users(ctx, [order.user_id]), variables, "order_shipped"
+    )
+
+
+def approval_escalated(ctx: Context, event: dict[str, Any]) -> int:
+    """The person (or role) the step moved to is asked, as for a new approval."""
+    if not service.has_channels(ctx):
+        return 0
+    order = service.order_or_none(ctx, event.get("order_id"))
+    if order is None:
+        return 0
+    to_user, to_role = event.get("to_user_id"), event.get("to_role")
+    if isinstance(to_user, int):
+        people = service.users(ctx, [to_user])
+    elif isinstance(to_role, str):
+        everyone = ctx.session.scalars(select(User).where(User.is_active.is_(True)))
+        people = [u for u in everyone if to_role in u.roles]
+    else:
+        return 0
+    buyers = service.users(ctx, [order.user_id])
+    variables = {
+        "order": service.order_vars(ctx, order),
+        "buyer": {"name": buyers[0].name if buyers else ""},
+        "days": int(event.get("days") or 0),
+        "level": int(event.get("level") or 1),
+    }
+    people = [u for u in people if u.id != order.user_id]
+    return service.send(ctx, "approval_escalated", people, variables, "approval_escalated")
+
+
+def stock_low(ctx: Context, event: dict[str, Any]) -> int:
+    """Whoever manages stock here hears that a SKU reached its low-stock threshold."""
+    if not service.has_channels(ctx):
+        return 0
+    sku_id = event.get("sku_id")
+    found = (
+        ctx.session.execute(
+            select(Sku.code, Product.name, Sku.size, Sku.colour)
+            .join(Product, Product.id == Sku.product_id)
+            .where(Sku.id == sku_id)
+        ).first()
+        if isinstance(sku_id, int)
+        else None
+    )
+    if found is None:
+        return 0
+    code, name, size, colour = found
+    label = " / ".join(x for x in (size, colour) if x)
+    everyone = ctx.session.scalars(select(User).where(User.is_active.is_(True)))
+    people = [u for u in everyone if has_permission(u, Permission.STOCK_MANAGE)]
+    variables = {
+        "sku": {"code": code, "name": f"{name} — {label}" if label else name},
+        "available": int(event.get("available") or 0),
+        "threshold": int(event.get("threshold") or 0),
+    }
+    return service.send(ctx, "stock_low", people, variables, "stock_low")
 
 
 def points_granted(ctx: Context, event: dict[str, Any]) -> int:

@@ -285,8 +285,15 @@ def order_vars(ctx: Context, order: Order) -> dict[str, Any]:
 
 
 def approvers_of(ctx: Context, order: Order) -> list[User]:
-    """Who decides ``order``: its location's manager and the roles its requirements
-    name (``role:<role>``); tenant admins when nobody else is found."""
+    """Who decides ``order`` now: the approvers of its open approval steps (named people,
+    their delegates today, holders of the roles named; see ``approvals.steps``). Orders
+    without steps fall back to the location's manager and the roles their requirements
+    name; tenant admins when nobody else is found."""
+    from commissary.approvals import steps
+
+    current = steps.current_approver_ids(ctx, order.id)
+    if current:
+        return [u for u in users(ctx, current) if u.id not in (order.user_id, order.placed_by_id)]
     found: list[User] = []
     wanted = {req.get("approver", "") for req in order.approval or []}
     if "location_manager" in wanted and order.location_id is not None:

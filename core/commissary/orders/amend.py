@@ -40,6 +40,7 @@ from commissary.errors import Conflict, Invalid, NotFound
 from commissary.hooktypes import ApprovalRequirement, DraftLine, OrderDraft
 from commissary.identity.models import Location, User
 from commissary.inventory import service as inventory
+from commissary.locations.service import allowed_locations
 from commissary.orders import history, lifecycle
 from commissary.orders.changes import (
     acts_for_location,
@@ -220,7 +221,8 @@ def _ship_to(ctx: Context, buyer: User, order: Order, location_id: int | None) -
     location = ctx.session.get(Location, location_id)
     if location is None:
         raise NotFound("no such location")
-    if location_id != buyer.location_id and not acts_for_location(ctx, location_id):
+    allowed = {loc.id for loc in allowed_locations(ctx, buyer.id)}
+    if location_id not in allowed and not acts_for_location(ctx, location_id):
         raise Invalid(f"{location.name} is not one of the buyer's ship-to locations")
     return location
 

@@ -14,9 +14,10 @@ from commissary import idempotency
 from commissary.catalog.models import Sku
 from commissary.context import Context
 from commissary.errors import DomainError, Invalid, NotFound
-from commissary.identity.models import Location, User
+from commissary.identity.models import Location
 from commissary.identity.permissions import Permission, acts_tenant_wide
 from commissary.locations import tree
+from commissary.locations.service import allowed_locations
 from commissary.orders import amend, changes, lifecycle
 from commissary.orders.models import LineStatus, Order
 from commissary.web.deps import page_requires
@@ -31,8 +32,8 @@ def ship_to_choices(ctx: Context, order: Order) -> list[Location]:
     """Where this actor may send the order: the buyer's location, and every location the
     actor manages (all of them for tenant-wide roles)."""
     assert ctx.actor is not None
-    buyer = ctx.session.get(User, order.user_id)
-    ids = {order.location_id, buyer.location_id if buyer else None}
+    ids: set[int | None] = {order.location_id}
+    ids |= {loc.id for loc in allowed_locations(ctx, order.user_id)}
     query = select(Location).order_by(Location.name)
     if not acts_tenant_wide(ctx.actor):
         managed = set(ctx.session.scalars(tree.managed_by(ctx.actor.id)))

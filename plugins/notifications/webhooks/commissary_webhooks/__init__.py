@@ -56,6 +56,26 @@ def on_order_amended(ctx: Context, event: dict[str, Any]) -> None:
 
 
 @hookimpl
+def on_order_shipped(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_shipped", event)
+
+
+@hookimpl
+def on_order_delivered(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "order_delivered", event)
+
+
+@hookimpl
+def on_approval_escalated(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "approval_escalated", event)
+
+
+@hookimpl
+def on_stock_low(ctx: Context, event: dict[str, Any]) -> None:
+    _deliver(ctx, "stock_low", event)
+
+
+@hookimpl
 def on_points_granted(ctx: Context, event: dict[str, Any]) -> None:
     _deliver(ctx, "points_granted", event)
 
