@@ -89,26 +89,30 @@ def open_steps(
     order: Order,
     requirements: Iterable[ApprovalRequirement],
     line_ids: Sequence[int],
+    *,
+    replace: bool = True,
 ) -> int:
     """Create the approval steps of ``line_ids`` (lines of ``order``, in ``pending``) for
     ``requirements``; each line's lowest level opens at once. Returns the rows written.
 
     For an amendment, pass the requirements evaluated on the changed lines and the ids of
-    the new or changed lines: their earlier steps are cancelled first, so a changed line
+    the new or changed lines: their earlier steps are cancelled first (``replace``; order
+    submission passes False, its lines have none), so a changed line
     is approved again from its first level, while untouched lines keep their progress.
     """
     found = list(requirements)
     if not found or not line_ids:
         return 0
-    ctx.session.execute(
-        update(ApprovalStep)
-        .where(
-            ApprovalStep.line_id.in_(line_ids),
-            ApprovalStep.status.in_([StepStatus.OPEN, StepStatus.WAITING]),
+    if replace:  # a new order's lines have no steps yet: submission skips this statement
+        ctx.session.execute(
+            update(ApprovalStep)
+            .where(
+                ApprovalStep.line_id.in_(line_ids),
+                ApprovalStep.status.in_([StepStatus.OPEN, StepStatus.WAITING]),
+            )
+            .values(status=StepStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=StepStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
     chain = (
         manager_chain(ctx, order.location_id)
         if any(not r.approver.startswith(("role:", "user:")) for r in found)

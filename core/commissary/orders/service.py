@@ -428,7 +428,9 @@ def _submit(
     ).all()
     set_committed_value(order, "lines", sorted(lines, key=lambda line: line.id))
     if needs_approval:
-        approval_steps.open_steps(ctx, order, requirements, [line.id for line in lines])
+        approval_steps.open_steps(
+            ctx, order, requirements, [line.id for line in lines], replace=False
+        )
     payments.authorize_order(
         ctx,
         order.id,
