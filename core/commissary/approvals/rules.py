@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
-from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from commissary.context import Context
 from commissary.errors import Invalid, NotFound
 from commissary.hooktypes import ApprovalRequirement, OrderDraft
 from commissary.identity.models import Role, User
+from commissary.tenants.cache import ConfigCache
 from commissary.tenants.service import bump_config
 
 MAX_LEVELS = 5
@@ -212,11 +212,9 @@ class ActiveRule:
 def _active_rules(ctx: Context) -> tuple[ActiveRule, ...]:
     """The tenant's active rules, read once per process and ``config_version`` (every
     change of a rule bumps it), so a checkout pays no statement for them."""
-    cache = _rule_cache.setdefault(ctx.session.get_bind(), {})
-    key = (ctx.tenant.id, ctx.tenant.config_version)
-    found = cache.get(key)
-    if found is None:
-        found = tuple(
+    return _rule_cache.get(
+        ctx,
+        lambda: tuple(
             ActiveRule(
                 r.id,
                 r.name,
@@ -231,17 +229,11 @@ def _active_rules(ctx: Context) -> tuple[ActiveRule, ...]:
                 .where(ApprovalRule.is_active)
                 .order_by(ApprovalRule.position, ApprovalRule.id)
             )
-        )
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
-    return found
+        ),
+    )
 
 
-_CACHE_LIMIT = 10_000
-_rule_cache: WeakKeyDictionary[Any, dict[tuple[int, int], tuple[ActiveRule, ...]]] = (
-    WeakKeyDictionary()
-)
+_rule_cache = ConfigCache[tuple[ActiveRule, ...]]()
 
 
 __all__ = [

@@ -193,7 +193,7 @@ def decide(ctx: Context, order_id: int, decisions: list[LineDecision]) -> Order:
         key=f"order:{order.id}:decision:{event_count}",
     )
     # After the wallet, as in order submission: one lock order everywhere, no deadlocks.
-    returned = _quantities(rejected)
+    returned = lifecycle.units_by_sku(rejected)
     for sku_id, units in released_units.items():
         returned[sku_id] = returned.get(sku_id, 0) + units
     inventory.release(ctx.session, ctx.tenant.id, returned)
@@ -367,13 +367,6 @@ def people(ctx: Context, user_ids: set[int | None]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(ctx.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
-def _quantities(lines: list[OrderLine]) -> dict[int, int]:
-    totals: dict[int, int] = {}
-    for line in lines:
-        totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
-    return totals
 
 
 __all__ = [

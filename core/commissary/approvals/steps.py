@@ -84,6 +84,22 @@ def resolve(
     return Approver(ApproverKind.ROLE, role=FALLBACK_ROLE)
 
 
+def cancel_open(ctx: Context, line_ids: Sequence[int]) -> None:
+    """The open and waiting steps of ``line_ids`` end: the lines were changed (their new
+    steps follow) or cancelled (nobody needs to decide them any more)."""
+    if not line_ids:
+        return
+    ctx.session.execute(
+        update(ApprovalStep)
+        .where(
+            ApprovalStep.line_id.in_(line_ids),
+            ApprovalStep.status.in_([StepStatus.OPEN, StepStatus.WAITING]),
+        )
+        .values(status=StepStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def open_steps(
     ctx: Context,
     order: Order,
@@ -104,15 +120,7 @@ def open_steps(
     if not found or not line_ids:
         return 0
     if replace:  # a new order's lines have no steps yet: submission skips this statement
-        ctx.session.execute(
-            update(ApprovalStep)
-            .where(
-                ApprovalStep.line_id.in_(line_ids),
-                ApprovalStep.status.in_([StepStatus.OPEN, StepStatus.WAITING]),
-            )
-            .values(status=StepStatus.CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
+        cancel_open(ctx, line_ids)
     chain = (
         manager_chain(ctx, order.location_id)
         if any(not r.approver.startswith(("role:", "user:")) for r in found)

@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.orm import aliased
@@ -37,13 +35,12 @@ from commissary.entitlements import periods
 from commissary.hooktypes import OrderDraft
 from commissary.identity.models import Location
 from commissary.orders.models import LineStatus, Order, OrderLine
+from commissary.tenants.cache import ConfigCache
 
 MEMO_BUDGETS = "location_budgets"
 MEMO_OVER = "budgets_over"
 SPENDING = (LineStatus.APPROVED, LineStatus.IN_FULFILMENT, LineStatus.SHIPPED, LineStatus.DELIVERED)
 THRESHOLDS = (80, 100)
-_CACHE_LIMIT = 10_000
-_caches: WeakKeyDictionary[Any, dict[tuple[int, int], dict[int, BudgetRule]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -80,24 +77,27 @@ class Overrun:
         )
 
 
+_caches = ConfigCache[dict[int, "BudgetRule"]]()
+
+
 def budgets(ctx: Context) -> dict[int, BudgetRule]:
     """The tenant's budgets by location id, read once per configuration version."""
     memo = ctx.memo.get(MEMO_BUDGETS)
     if memo is not None:
         return memo  # type: ignore[no-any-return]
-    cache = _caches.setdefault(ctx.session.get_bind(), {})
-    key = (ctx.tenant.id, ctx.tenant.config_version)
-    found = cache.get(key)
-    if found is None:
-        found = {
+    fresh: list[bool] = []
+
+    def load() -> dict[int, BudgetRule]:
+        fresh.append(True)
+        return {
             b.location_id: BudgetRule(
                 b.id, b.location_id, b.period, b.amount_points, b.needs_approval
             )
             for b in ctx.session.scalars(select(LocationBudget))
         }
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
+
+    found = _caches.get(ctx, load)
+    if fresh:
         ctx.memo[MEMO_BUDGETS] = found
         _warm_entitlements(ctx)
     ctx.memo[MEMO_BUDGETS] = found

@@ -11,23 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from commissary.context import Context
 from commissary.entitlements import periods
 from commissary.entitlements.models import Enforcement, Entitlement, PeriodKind, TargetKind
 from commissary.segments.models import UserCustomerType
+from commissary.tenants.cache import ConfigCache
 
 MEMO_RULES = "entitlement_rules"
-_CACHE_LIMIT = 10_000
-_rule_caches: WeakKeyDictionary[Any, dict[tuple[int, int], tuple[Rule, ...]]] = WeakKeyDictionary()
-_type_caches: WeakKeyDictionary[Any, dict[tuple[int, int, int], frozenset[int]]] = (
-    WeakKeyDictionary()
-)
+_rule_caches = ConfigCache[tuple["Rule", ...]]()
+_type_caches = ConfigCache[frozenset[int]]()
 # (sku id, product id, category id) of a line
 Item = tuple[int, int, int | None]
 
@@ -68,20 +63,16 @@ class Rule:
         return f"per {self.period.value}"
 
 
-def _engine_cache(caches: WeakKeyDictionary[Any, dict[Any, Any]], session: Session) -> Any:
-    return caches.setdefault(session.get_bind(), {})
-
-
 def rules(ctx: Context) -> tuple[Rule, ...]:
     """The tenant's active entitlements, read once per configuration version."""
     memo = ctx.memo.get(MEMO_RULES)
     if memo is not None:
         return memo  # type: ignore[no-any-return]
-    cache = _engine_cache(_rule_caches, ctx.session)
-    key = (ctx.tenant.id, ctx.tenant.config_version)
-    found: tuple[Rule, ...] | None = cache.get(key)
-    if found is None:
-        found = tuple(
+    fresh: list[bool] = []
+
+    def load() -> tuple[Rule, ...]:
+        fresh.append(True)
+        return tuple(
             Rule(
                 e.id,
                 e.name,
@@ -97,9 +88,9 @@ def rules(ctx: Context) -> tuple[Rule, ...]:
                 select(Entitlement).where(Entitlement.is_active).order_by(Entitlement.id)
             )
         )
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
+
+    found = _rule_caches.get(ctx, load)
+    if fresh:
         ctx.memo[MEMO_RULES] = found
         _warm_budgets(ctx)
     ctx.memo[MEMO_RULES] = found
@@ -120,16 +111,12 @@ def cached_for_person(ctx: Context, user_id: int) -> bool | None:
     request's transaction is gone."""
     found = ctx.memo.get(MEMO_RULES)
     if found is None:
-        found = _engine_cache(_rule_caches, ctx.session).get(
-            (ctx.tenant.id, ctx.tenant.config_version)
-        )
+        found = _rule_caches.peek(ctx)
     if found is None:
         return None
     if all(r.customer_type_id is None for r in found):
         return bool(found)
-    types = _engine_cache(_type_caches, ctx.session).get(
-        (ctx.tenant.id, ctx.tenant.config_version, user_id)
-    )
+    types = _type_caches.peek(ctx, user_id)
     if types is None:
         return None
     return any(r.customer_type_id is None or r.customer_type_id in types for r in found)
@@ -137,19 +124,15 @@ def cached_for_person(ctx: Context, user_id: int) -> bool | None:
 
 def _type_ids(ctx: Context, user_id: int) -> frozenset[int]:
     """The person's customer types (changes bump ``config_version``, so cached by it)."""
-    cache = _engine_cache(_type_caches, ctx.session)
-    key = (ctx.tenant.id, ctx.tenant.config_version, user_id)
-    found: frozenset[int] | None = cache.get(key)
-    if found is None:
-        found = frozenset(
+    return _type_caches.get(
+        ctx,
+        lambda: frozenset(
             ctx.session.scalars(
                 select(UserCustomerType.customer_type_id).where(UserCustomerType.user_id == user_id)
             )
-        )
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[key] = found
-    return found
+        ),
+        user_id,
+    )
 
 
 def for_person(ctx: Context, user_id: int) -> list[Rule]:

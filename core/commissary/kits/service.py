@@ -16,12 +16,11 @@ The SKUs' own quantity rules (minimum, step) apply to single items, not to kit p
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine, delete, exists, func, select
+from sqlalchemy import delete, exists, func, select
 
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
@@ -32,6 +31,7 @@ from commissary.kits.models import CartKit, Kit, KitComponent, KitPricing
 from commissary.pricing import service as pricing
 from commissary.pricing.service import LinePrice, PricedLine
 from commissary.segments import service as segments
+from commissary.tenants.cache import ConfigCache
 
 MAX_COMPONENTS = 30
 MAX_KIT_QUANTITY = 1_000
@@ -49,22 +49,12 @@ def components_of(ctx: Context, kit_ids: Sequence[int]) -> dict[int, list[KitCom
     return found
 
 
-# Per engine (tests run many databases in one process), per tenant and configuration
-# version: does this tenant sell kits at all? Checkout then skips the cart-kit query.
-_SOLD: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], bool]] = weakref.WeakKeyDictionary()
+_sold = ConfigCache[bool]()
 
 
 def sold_here(ctx: Context) -> bool:
     """Whether the tenant has an active kit (cached until its configuration changes)."""
-    engine = ctx.session.get_bind()
-    assert isinstance(engine, Engine)
-    known = _SOLD.setdefault(engine, {})
-    key = (ctx.tenant.id, ctx.tenant.config_version)
-    if key not in known:
-        if len(known) > 10_000:
-            known.clear()
-        known[key] = bool(ctx.session.scalar(select(exists().where(Kit.is_active))))
-    return known[key]
+    return _sold.get(ctx, lambda: bool(ctx.session.scalar(select(exists().where(Kit.is_active)))))
 
 
 # -------------------------------------------------------------------------- for buyers

@@ -11,7 +11,7 @@ from commissary.context import Context
 from commissary.identity.models import Location, User
 from commissary.identity.permissions import Permission, has_permission
 from commissary.notifications import service
-from commissary.orders.models import OrderLine, OrderStatus
+from commissary.orders.models import Order, OrderLine, OrderStatus
 
 
 def order_submitted(ctx: Context, event: dict[str, Any]) -> int:
@@ -24,15 +24,21 @@ def order_submitted(ctx: Context, event: dict[str, Any]) -> int:
     variables = {"order": service.order_vars(ctx, order)}
     sent = service.send(ctx, "order_submitted", buyers, variables, "order_submitted")
     if order.status is OrderStatus.PENDING_APPROVAL and buyers:
-        buyer = {"name": buyers[0].name, "email": buyers[0].email}
-        sent += service.send(
-            ctx,
-            "approval_requested",
-            service.approvers_of(ctx, order),
-            {**variables, "buyer": buyer},
-            "order_submitted",
-        )
+        sent += _ask_approvers(ctx, order, buyers[0], variables, "order_submitted")
     return sent
+
+
+def _ask_approvers(
+    ctx: Context, order: Order, buyer: User, variables: dict[str, Any], source: str
+) -> int:
+    """``approval_requested`` to whoever decides ``order`` now (see ``approvers_of``)."""
+    return service.send(
+        ctx,
+        "approval_requested",
+        service.approvers_of(ctx, order),
+        {**variables, "buyer": {"name": buyer.name, "email": buyer.email}},
+        source,
+    )
 
 
 def order_decided(ctx: Context, event: dict[str, Any]) -> int:
@@ -129,14 +135,7 @@ def order_amended(ctx: Context, event: dict[str, Any]) -> int:
     if event.get("approval") and order.status is OrderStatus.PENDING_APPROVAL:
         buyers = service.users(ctx, [order.user_id])
         if buyers:
-            buyer = {"name": buyers[0].name, "email": buyers[0].email}
-            sent += service.send(
-                ctx,
-                "approval_requested",
-                service.approvers_of(ctx, order),
-                {**variables, "buyer": buyer},
-                "order_amended",
-            )
+            sent += _ask_approvers(ctx, order, buyers[0], variables, "order_amended")
     return sent
 
 

@@ -44,7 +44,6 @@ from commissary.locations.service import allowed_locations
 from commissary.orders import history, lifecycle
 from commissary.orders.changes import (
     acts_for_location,
-    close_steps,
     decision_key,
     order_to_change,
 )
@@ -85,6 +84,7 @@ class _Plan:
     removed: list[OrderLine]
     resized: list[tuple[OrderLine, int, int]]  # line, new quantity, new points
     added: list[tuple[Sku, Product, int, pricing.LinePrice]]  # new lines (and extra units)
+    products: dict[int, Product]  # SKU id -> product, for every SKU named above
 
     def stock_delta(self) -> tuple[dict[int, int], dict[int, int]]:
         """(units to reserve, units to release) per SKU."""
@@ -167,7 +167,9 @@ def _plan(buyer_ctx: Context, order: Order, resize: dict[int, int], add: dict[in
     pricing.prepare(
         buyer_ctx, catalog.keys(), {sku.id: p.category_id for sku, p in catalog.values()}
     )
-    plan = _Plan(removed=[], resized=[], added=[])
+    plan = _Plan(
+        removed=[], resized=[], added=[], products={i: p for i, (_s, p) in catalog.items()}
+    )
     for line_id, quantity in resize.items():
         line = lines[line_id]
         sku, product = catalog[line.sku_id]
@@ -295,7 +297,7 @@ def amend(ctx: Context, order_id: int, amendment: Amendment) -> Order:
             release -= delta
         set_committed_value(line, "quantity", quantity)
         set_committed_value(line, "line_points", points)
-    close_steps(ctx, [line.id for line in pending_removed])
+    approval_steps.cancel_open(ctx, [line.id for line in pending_removed])
     new_lines = _insert_lines(ctx, order, plan, approved=not needs_approval)
     if needs_approval:
         # Only the changed part waits: new lines and pending lines that grew (their
@@ -325,8 +327,7 @@ def amend(ctx: Context, order_id: int, amendment: Amendment) -> Order:
 
 
 def _with_products(lines: list[OrderLine], plan: _Plan) -> list[tuple[OrderLine, Product]]:
-    products = {sku.id: product for sku, product, _q, _p in plan.added}
-    return [(line, products[line.sku_id]) for line in lines]
+    return [(line, plan.products[line.sku_id]) for line in lines]
 
 
 def _draft_line(line: OrderLine, product: Product) -> DraftLine:
@@ -349,16 +350,11 @@ def _requirements(
     resized_pending = [
         (line, q, p) for line, q, p in plan.resized if line.status is LineStatus.PENDING
     ]
-    products = _skus(buyer_ctx, {line.sku_id for line, _q, _p in resized_pending})
     for line, quantity, points in resized_pending:
         if quantity > line.quantity:
-            product = products[line.sku_id][1]
             changed.append(
-                DraftLine(
-                    sku_id=line.sku_id,
-                    sku_code=line.sku_code,
-                    product_id=product.id,
-                    category_id=product.category_id,
+                replace(
+                    _draft_line(line, plan.products[line.sku_id]),
                     quantity=quantity,
                     unit_points=pricing.round_points(Decimal(points) / quantity),
                     line_points=points,

@@ -11,10 +11,10 @@ released, an approved line's captured points are refunded to the tenders that pa
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from commissary.approvals.models import ApprovalStep, StepStatus
+from commissary.approvals import steps as approval_steps
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid, NotFound
 from commissary.identity.models import User
@@ -52,12 +52,7 @@ def acts_for_location(ctx: Context, location_id: int | None) -> bool:
 def order_to_change(ctx: Context, order_id: int) -> Order:
     """The order with its lines, fresh from the database, if the actor may change it."""
     actor = _actor(ctx)
-    order = ctx.session.scalar(
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.id == order_id)
-        .execution_options(populate_existing=True)
-    )
+    order = _fresh(ctx, order_id)
     if order is None:
         raise NotFound("no such order")
     if actor.id in (order.user_id, order.placed_by_id):
@@ -67,32 +62,10 @@ def order_to_change(ctx: Context, order_id: int) -> Order:
     raise NotFound("no such order")
 
 
-def close_steps(ctx: Context, line_ids: list[int]) -> None:
-    """Cancelled lines no longer wait for anyone: their open approval steps close."""
-    if not line_ids:
-        return
-    ctx.session.execute(
-        update(ApprovalStep)
-        .where(
-            ApprovalStep.line_id.in_(line_ids),
-            ApprovalStep.status.in_([StepStatus.OPEN, StepStatus.WAITING]),
-        )
-        .values(status=StepStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def decision_key(ctx: Context, order_id: int, what: str) -> str:
     """An idempotency key unique to this change of this order (its history position)."""
     count = ctx.session.scalar(select(func.count()).where(OrderEvent.order_id == order_id))
     return f"order:{order_id}:{what}:{count}"
-
-
-def quantities(lines: list[OrderLine]) -> dict[int, int]:
-    totals: dict[int, int] = {}
-    for line in lines:
-        totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
-    return totals
 
 
 def give_back(
@@ -107,7 +80,7 @@ def give_back(
     payments.settle(ctx, order.id, order.user_id, capture=0, release=held, key=key)
     if spent:
         payments.refund(ctx, order.id, spent, key=f"{key}:refund")
-    inventory.release(ctx.session, ctx.tenant.id, quantities([*pending, *approved]))
+    inventory.release(ctx.session, ctx.tenant.id, lifecycle.units_by_sku([*pending, *approved]))
 
 
 def cancel(ctx: Context, order_id: int, *, line_ids: list[int] | None, reason: str) -> Order:
@@ -152,7 +125,7 @@ def cancel(ctx: Context, order_id: int, *, line_ids: list[int] | None, reason: s
         decision_reason=reason,
         decided_at=ctx.now,
     )
-    close_steps(ctx, [line.id for line in pending])
+    approval_steps.cancel_open(ctx, [line.id for line in pending])
     status = lifecycle.sync_order_status(ctx, order)
     detail = {
         "status": status.value,
@@ -166,14 +139,20 @@ def cancel(ctx: Context, order_id: int, *, line_ids: list[int] | None, reason: s
     return reload(ctx, order.id)
 
 
-def reload(ctx: Context, order_id: int) -> Order:
-    """The order read again after payments expired the session's objects."""
-    order = ctx.session.scalar(
+def _fresh(ctx: Context, order_id: int) -> Order | None:
+    """The order and its lines as the database has them now (objects loaded earlier in
+    the session are overwritten: another request or a refund may have changed them)."""
+    return ctx.session.scalar(
         select(Order)
         .options(selectinload(Order.lines))
         .where(Order.id == order_id)
         .execution_options(populate_existing=True)
     )
+
+
+def reload(ctx: Context, order_id: int) -> Order:
+    """The order read again after payments expired the session's objects."""
+    order = _fresh(ctx, order_id)
     assert order is not None
     return order
 

@@ -118,6 +118,14 @@ def move_lines(
                 set_committed_value(line, key, value)
 
 
+def units_by_sku(lines: Iterable[OrderLine]) -> dict[int, int]:
+    """Units per SKU of ``lines``: what their stock reservations add up to."""
+    totals: dict[int, int] = {}
+    for line in lines:
+        totals[line.sku_id] = totals.get(line.sku_id, 0) + line.quantity
+    return totals
+
+
 def set_order_status(ctx: Context, order: Order, status: OrderStatus, **values: Any) -> None:
     """Store the order's derived ``status`` (and other columns) on the row and the object."""
     ctx.session.execute(
@@ -149,4 +157,5 @@ __all__ = [
     "refuse_move",
     "set_order_status",
     "sync_order_status",
+    "units_by_sku",
 ]

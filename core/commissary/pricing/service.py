@@ -34,8 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -45,10 +44,11 @@ from commissary.context import Context
 from commissary.hooktypes import PriceAdjustment, PriceQuote, PriceStep
 from commissary.pricing.models import PriceList, PriceListDiscount, PriceListItem
 from commissary.segments.models import CatalogSku, UserCustomerType
+from commissary.tenants.cache import ConfigCache
 
 MEMO_KEY = "price_book"
 # Per engine (one per database): ids and versions mean nothing across databases.
-_has_lists: WeakKeyDictionary[Any, dict[tuple[int, int], bool]] = WeakKeyDictionary()
+_has_lists = ConfigCache[bool]()
 
 
 def round_points(value: Decimal) -> int:
@@ -112,15 +112,9 @@ class PricedLine:
 
 
 def _tenant_has_lists(ctx: Context) -> bool:
-    key = (ctx.tenant.id, ctx.tenant.config_version)
-    cache = _has_lists.setdefault(ctx.session.get_bind(), {})
-    found = cache.get(key)
-    if found is None:
-        found = ctx.session.scalar(select(PriceList.id).limit(1)) is not None
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = found
-    return found
+    return _has_lists.get(
+        ctx, lambda: ctx.session.scalar(select(PriceList.id).limit(1)) is not None
+    )
 
 
 def _applicable_lists(session: Session, user_id: int | None, now: datetime) -> list[PriceList]:

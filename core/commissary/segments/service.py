@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -42,10 +40,10 @@ from commissary.segments.models import (
     LocationCatalog,
     UserCustomerType,
 )
+from commissary.tenants.cache import ConfigCache
 from commissary.tenants.service import bump_config
 
 MEMO_KEY = "catalog_access"
-_CACHE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -61,10 +59,8 @@ class CatalogAccess:
 
 
 UNRESTRICTED = CatalogAccess()
-# Per engine (one per database): ids and versions mean nothing across databases.
-_access_caches: WeakKeyDictionary[Any, dict[tuple[int, int, int, int | None], CatalogAccess]] = (
-    WeakKeyDictionary()
-)
+# Per person and location, until the tenant's configuration changes.
+_access_caches = ConfigCache[CatalogAccess]()
 
 
 def access_for(ctx: Context) -> CatalogAccess:
@@ -77,15 +73,9 @@ def access_for(ctx: Context) -> CatalogAccess:
     if actor is None:
         access = UNRESTRICTED
     else:
-        key = (ctx.tenant.id, ctx.tenant.config_version, actor.id, actor.location_id)
-        cache = _access_caches.setdefault(ctx.session.get_bind(), {})
-        cached = cache.get(key)
-        if cached is None:
-            cached = _load_access(ctx.session, actor)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = cached
-        access = cached
+        access = _access_caches.get(
+            ctx, lambda: _load_access(ctx.session, actor), actor.id, actor.location_id
+        )
     ctx.memo[MEMO_KEY] = access
     return access
 
