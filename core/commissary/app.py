@@ -34,6 +34,7 @@ from commissary.lists import api as lists_api
 from commissary.lists import pages as lists_pages
 from commissary.locations import api as locations_api
 from commissary.locations import pages as locations_pages
+from commissary.master import pages as master_pages
 from commissary.orders import api as orders_api
 from commissary.orders import changes_api as order_changes_api
 from commissary.orders import changes_pages as order_changes_pages
@@ -208,6 +209,7 @@ def create_app(
     app.include_router(api)
     app.include_router(pages)
     app.include_router(operator_pages.router, dependencies=[Depends(verify_csrf)])
+    app.include_router(master_pages.router, dependencies=[Depends(verify_csrf)])
 
     for theme_name, folder in static_dirs(host, settings.theme):
         app.mount(

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from commissary.db import Database
 from commissary.errors import DomainError
+from commissary.master.cli import master_app
 from commissary.plugins import PluginHost
 from commissary.settings import get_settings
 
@@ -28,6 +29,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(plugins_app, name="plugins")
 locations_app = typer.Typer(help="Locations and who may order for them.", no_args_is_help=True)
 app.add_typer(locations_app, name="locations")
+app.add_typer(master_app, name="master")
 console = Console()
 err = Console(stderr=True)
 

@@ -14,6 +14,7 @@ from commissary.context import Context
 from commissary.identity import service as identity
 from commissary.identity.models import Location, OperatorAdmin, Role
 from commissary.kits.models import Kit, KitComponent, KitPricing
+from commissary.master import sample as master_sample
 from commissary.plugins import PluginHost
 from commissary.tenants import service as tenants
 from commissary.tenants.models import Tenant
@@ -331,6 +332,7 @@ def load(
     _grant_starting_points(session, host, tenant, users)
     _second_warehouse(session, tenant, locations, rng)
     _starter_kit(session, tenant)
+    master_sample.load(session, tenant.id)
     progress("points")
     return tenant
 

@@ -22,6 +22,15 @@ from commissary.inventory.models import StockLevel, StockMovement, Warehouse, Wa
 from commissary.jobs.models import IdempotencyRecord, OutboxEvent
 from commissary.kits.models import CartKit, Kit, KitComponent
 from commissary.lists.models import SavedList, SavedListLine
+from commissary.master.models import (
+    AdoptedProduct,
+    AdoptedSku,
+    MasterCategory,
+    MasterProduct,
+    MasterSku,
+    Selection,
+    Supplier,
+)
 from commissary.orders.models import CartLine, Order, OrderEvent, OrderLine, OrderVersion
 from commissary.payments.models import Payment
 from commissary.pricing.models import PriceList, PriceListDiscount, PriceListItem
@@ -38,6 +47,8 @@ from commissary.segments.models import (
 from commissary.tenants.models import PluginActivation, Tenant
 
 __all__ = [
+    "AdoptedProduct",
+    "AdoptedSku",
     "ApprovalDelegation",
     "ApprovalRule",
     "ApprovalSettings",
@@ -60,6 +71,9 @@ __all__ = [
     "LocationBudget",
     "LocationCatalog",
     "LoginFailure",
+    "MasterCategory",
+    "MasterProduct",
+    "MasterSku",
     "OperatorAdmin",
     "Order",
     "OrderEvent",
@@ -73,6 +87,7 @@ __all__ = [
     "PriceListItem",
     "Product",
     "ReorderSetting",
+    "Selection",
     "SavedList",
     "SavedListLine",
     "Shipment",
@@ -80,6 +95,7 @@ __all__ = [
     "Sku",
     "StockLevel",
     "StockMovement",
+    "Supplier",
     "Tenant",
     "User",
     "UserCustomerType",

@@ -70,7 +70,9 @@ def test_filters_by_size_and_colour_and_sorts(catalog: Shop) -> None:
     assert names == sorted(names, reverse=True)
     newest = api.get("/products", params={"sort": "newest"}).json()["items"][0]["name"]
     assert newest == "Winter parka"
-    assert api.get("/products", params={"sort": "price"}).status_code == 422
+    assert api.get("/products", params={"sort": "cheapest"}).status_code == 422
+    by_price = api.get("/products", params={"sort": "price"}).json()["items"]
+    assert [p["min_points"] for p in by_price] == sorted(p["min_points"] for p in by_price)
     page = catalog.browser(user(catalog, "buyer@acme.test")).get(
         f"/t/{catalog.slug}/", params={"size": "L", "sort": "-name"}
     )

@@ -25,12 +25,12 @@ def list_products(
     category: Annotated[str | None, Query(max_length=100)] = None,
     size: Annotated[str | None, Query(max_length=40)] = None,
     colour: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str, Query(pattern="^(name|-name|newest)$")] = "name",
+    sort: Annotated[str, Query(pattern="^(name|-name|newest|price|-price)$")] = "name",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = service.PAGE_SIZE,
 ) -> ProductList:
     """Products you may see: full-text ``q``, ``category`` slug, ``size``, ``colour``,
-    ``sort`` (``name``, ``-name``, ``newest``), paginated."""
+    ``sort`` (``name``, ``-name``, ``newest``, ``price``: lowest first, ``-price``), paginated."""
     result = service.list_products(
         ctx,
         q=q,

@@ -26,7 +26,7 @@ def catalog(
     category: Annotated[str | None, Query(max_length=100)] = None,
     size: Annotated[str | None, Query(max_length=40)] = None,
     colour: Annotated[str | None, Query(max_length=40)] = None,
-    sort: Annotated[str, Query(pattern="^(name|-name|newest)$")] = "name",
+    sort: Annotated[str, Query(pattern="^(name|-name|newest|price|-price)$")] = "name",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     result = service.list_products(
@@ -49,6 +49,7 @@ def catalog(
         size=size,
         colour=colour,
         sort=sort,
+        price_sorts=service.prices_shown(ctx),
         sizes=sizes,
         colours=colours,
         categories=service.categories(ctx.session),

@@ -29,6 +29,7 @@ from commissary.errors import Conflict, Invalid, NotFound
 from commissary.inventory.models import StockLevel
 from commissary.inventory.stock import initial_stock
 from commissary.pricing import service as pricing
+from commissary.pricing import sorting
 from commissary.pricing.service import LinePrice
 from commissary.segments import service as segments
 from commissary.tenants.models import AccessMode
@@ -39,6 +40,9 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "-name": (Product.name.desc(), Product.id),
     "newest": (Product.id.desc(),),
 }
+# By the price the person sees (see ``commissary.pricing.sorting``); only where prices show.
+PRICE_SORTS = ("price", "-price")
+SORT_NAMES = (*SORTS, *PRICE_SORTS)
 MAX_PAGE_SIZE = 100
 
 
@@ -208,10 +212,13 @@ def list_products(
     page_size: int = PAGE_SIZE,
 ) -> ProductPage:
     """A page of the products the actor may see. ``size``/``colour`` keep products with an
-    active SKU of that size or colour; ``sort`` is ``name``, ``-name`` or ``newest``;
-    ``q`` is a full-text search (see ``_matches``)."""
-    if sort not in SORTS:
-        raise Invalid(f"sort by one of: {', '.join(SORTS)}")
+    active SKU of that size or colour; ``sort`` is ``name``, ``-name``, ``newest``,
+    ``price`` or ``-price`` (lowest price first / last); ``q`` is a full-text search (see
+    ``_matches``)."""
+    if sort not in SORT_NAMES:
+        raise Invalid(f"sort by one of: {', '.join(SORT_NAMES)}")
+    if sort in PRICE_SORTS and not prices_shown(ctx):
+        raise Invalid("prices are shown only to signed-in people here; sort by name or newest")
     if page < 1:
         raise Invalid("page numbers start at 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -234,12 +241,19 @@ def list_products(
         ctx.session.scalars(
             select(Product)
             .where(*where)
-            .order_by(*SORTS[sort])
+            .order_by(*_order(ctx, sort))
             .limit(page_size)
             .offset((page - 1) * page_size)
         )
     )
     return ProductPage(_views(ctx, products), total, page, page_size)
+
+
+def _order(ctx: Context, sort: str) -> tuple[Any, ...]:
+    if sort not in PRICE_SORTS:
+        return SORTS[sort]
+    key = sorting.product_price_key(ctx, segments.sku_condition(segments.access_for(ctx)))
+    return (key.desc() if sort == "-price" else key.asc(), Product.name, Product.id)
 
 
 def product_view(ctx: Context, product_id: int) -> ProductView:

@@ -17,17 +17,18 @@ leaves it unchanged).
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from commissary import csvfile
 from commissary.context import Context
+from commissary.csvfile import count_rows
 from commissary.errors import DomainError, Invalid
 from commissary.identity.models import Location, User
 from commissary.locations import service, tree
+from commissary.sync import report_sync_failure
 
 LOCATION_COLUMNS = ("code", "name", "address", "parent_code", "manager_email")
 ASSIGNMENT_COLUMNS = ("email", "default_location", "locations", "may_enter_address")
@@ -48,31 +49,6 @@ class ImportReport:
         return not self.dry_run and not self.errors
 
 
-def _rows(
-    text: str, required: tuple[str, ...], known: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise Invalid(f"the header (line 1) lacks the column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c and c not in known]
-    if unknown:
-        raise Invalid(f"the header (line 1) has unknown column(s) {', '.join(unknown)}")
-    reader.fieldnames = header
-    for count, row in enumerate(reader, start=1):
-        if count > MAX_ROWS:
-            raise Invalid(f"a file holds at most {MAX_ROWS:,} rows; split it")
-        clean = {k: (v or "").strip() for k, v in row.items() if k}
-        if any(clean.values()):
-            yield reader.line_num, clean
-
-
-def count_rows(text: str) -> int:
-    """Data rows in ``text`` (for a progress bar's total)."""
-    return max(sum(1 for _ in csv.reader(io.StringIO(text.lstrip("\ufeff")))) - 1, 0)
-
-
 def _users_by_email(ctx: Context, emails: set[str]) -> dict[str, int]:
     if not emails:
         return {}
@@ -86,6 +62,7 @@ def _run(
     ctx: Context,
     report: ImportReport,
     apply: Callable[[], None],
+    source: str = "locations import",
 ) -> ImportReport:
     savepoint = ctx.session.begin_nested()
     try:
@@ -96,6 +73,17 @@ def _run(
         savepoint.commit()
     else:
         savepoint.rollback()
+    if report.errors and not report.dry_run:
+        # A refused real run is a failed sync: the tenant admins hear of it (a preview is not).
+        shown = "\n".join(f"line {line}: {message}" for line, message in report.errors[:10])
+        more = len(report.errors) - 10
+        report_sync_failure(
+            ctx.session,
+            source,
+            f"{len(report.errors)} row(s) failed, nothing was imported.\n{shown}"
+            + (f"\n… and {more} more" if more > 0 else ""),
+            tenant_id=ctx.tenant.id,
+        )
     ctx.memo.pop("locations.manageable", None)
     return report
 
@@ -107,7 +95,7 @@ def import_locations(
     report = ImportReport(dry_run=dry_run)
 
     def apply() -> None:
-        rows = list(_rows(text, ("code", "name"), LOCATION_COLUMNS))
+        rows = list(csvfile.rows(text, ("code", "name"), LOCATION_COLUMNS, max_rows=MAX_ROWS))
         report.rows = len(rows)
         codes = {row["code"] for _, row in rows} | {row.get("parent_code", "") for _, row in rows}
         by_code = {
@@ -198,7 +186,9 @@ def import_assignments(
     report = ImportReport(dry_run=dry_run)
 
     def apply() -> None:
-        rows = list(_rows(text, ("email", "default_location"), ASSIGNMENT_COLUMNS))
+        rows = list(
+            csvfile.rows(text, ("email", "default_location"), ASSIGNMENT_COLUMNS, max_rows=MAX_ROWS)
+        )
         report.rows = len(rows)
         codes: set[str] = set()
         for _, row in rows:
@@ -234,7 +224,7 @@ def import_assignments(
             if progress:
                 progress(1)
 
-    return _run(ctx, report, apply)
+    return _run(ctx, report, apply, "location assignments import")
 
 
 __all__ = ["ImportReport", "count_rows", "import_assignments", "import_locations"]

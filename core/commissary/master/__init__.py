@@ -1,0 +1,2 @@
+"""The deployment's master catalog: the operator's products from its suppliers, curated
+into what each tenant sells (see docs/catalog.md, "Master catalog")."""
