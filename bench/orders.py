@@ -349,6 +349,8 @@ class Server:
             "COMMISSARY_DATABASE_URL": url,
             "COMMISSARY_SECRET_KEY": SECRET,
             "COMMISSARY_INPROCESS_WORKER": "true" if outbox == "inprocess" else "false",
+            # As in production (docs/operators.md): templates are not re-read from disk.
+            "COMMISSARY_TEMPLATE_RELOAD": "false",
         }
         if kind == "gunicorn":
             cmd = [

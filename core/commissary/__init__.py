@@ -35,9 +35,12 @@ from commissary.hooktypes import (
 from commissary.idempotency import check_key as check_idempotency_key
 from commissary.identity.models import Location, Role, User
 from commissary.identity.permissions import Permission, acts_tenant_wide, has_permission
+from commissary.jobs.models import OutboxEvent
 from commissary.jobs.outbox import emit as emit_event
 from commissary.jobs.schedule import ScheduledJob
 from commissary.money import POINTS, Money
+from commissary.notifications.settings import all_tenant_settings as all_notification_settings
+from commissary.notifications.settings import tenant_settings as notification_settings
 from commissary.payments.base import (
     TENANT_CURRENCY,
     AuthorizeRequest,
@@ -50,6 +53,10 @@ from commissary.payments.base import (
     WebhookRequest,
     WebhookUpdate,
 )
+from commissary.payments.shipping import ShipmentShare, ShippedLine, shipped_points, tender_share
+from commissary.reports.export import csv_response
+from commissary.settings import Settings, get_settings
+from commissary.sync import report_sync_failure
 from commissary.web.deps import (
     AnonPageCtx,
     ApiCtx,
@@ -85,6 +92,7 @@ __all__ = [
     "Money",
     "NotFound",
     "OrderDraft",
+    "OutboxEvent",
     "PageCtx",
     "PaymentMethod",
     "PaymentRef",
@@ -101,6 +109,9 @@ __all__ = [
     "Role",
     "RuleMatch",
     "ScheduledJob",
+    "Settings",
+    "ShipmentShare",
+    "ShippedLine",
     "Sku",
     "TenantScoped",
     "Theme",
@@ -109,15 +120,22 @@ __all__ = [
     "WebhookRequest",
     "WebhookUpdate",
     "acts_tenant_wide",
+    "all_notification_settings",
     "api_requires",
     "check_idempotency_key",
+    "csv_response",
     "emit_event",
+    "get_settings",
     "has_permission",
     "hookimpl",
+    "notification_settings",
     "page_requires",
     "redirect",
     "render",
+    "report_sync_failure",
     "row_insert",
     "scoped",
+    "shipped_points",
+    "tender_share",
     "utcnow",
 ]

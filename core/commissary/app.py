@@ -156,7 +156,9 @@ def create_app(
     units = ThreadPoolExecutor(max_workers=db.pool_capacity, thread_name_prefix="unit")
     app.state.units = units
     app.state.host = host
-    app.state.templates = build_environment(host, settings.theme)
+    app.state.templates = build_environment(
+        host, settings.theme, auto_reload=settings.template_reload
+    )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

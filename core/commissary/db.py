@@ -207,11 +207,27 @@ class Database:
         # database (creating a session does no I/O, so it may happen on the event loop).
         writer = self.engine.execution_options(sqlite_immediate=True)
         self._writers = sessionmaker(writer, expire_on_commit=False)
-        for factory in (self._readers, self._writers):
+        # Read-only units of work on PostgreSQL run without a transaction: under READ
+        # COMMITTED each statement has its own snapshot anyway, and BEGIN and COMMIT were
+        # two of a catalog page's four round trips.
+        self._lookups = (
+            self._readers
+            if self.is_sqlite
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
+        for factory in {self._readers, self._writers, self._lookups}:
             event.listen(factory, "do_orm_execute", _add_tenant_criteria)
 
-    def session(self, tenant_id: int | None = None, *, write: bool = False) -> Session:
-        session = (self._writers if write else self._readers)()
+    def session(
+        self, tenant_id: int | None = None, *, write: bool = False, lookup: bool = False
+    ) -> Session:
+        """A session; ``write`` for units that change data, ``lookup`` for read-only ones
+        that may run statement by statement (never together with ``write``)."""
+        factory = self._writers if write else self._lookups if lookup else self._readers
+        session = factory()
         session.info["tenant_id"] = tenant_id
         return session
 

@@ -315,6 +315,18 @@ def register_jobs() -> list[ScheduledJob]:
 
 
 @hookspec
+def outbox_batch_finished() -> None:
+    """The worker finished delivering a batch of outbox events (up to 100).
+
+    Called in the worker, after the batch's handlers returned (or were abandoned at their
+    timeout) and its outcome was recorded, for every installed plugin, with no tenant.
+    Release what was kept for the batch: the ``email`` plugin closes the SMTP sessions its
+    messages shared. An exception is logged and ignored. Not ``firstresult``; returns
+    nothing.
+    """
+
+
+@hookspec
 def on_notification(ctx: Context, event: dict[str, Any]) -> None:
     """A rendered notification is ready for one person: channels deliver it.
 
@@ -367,4 +379,46 @@ def on_budget_threshold(ctx: Context, event: dict[str, Any]) -> None:
     (``2026-11``, ``2026-Q4``), ``user_ids`` (who to tell), ``percent``, ``spent`` and
     ``amount``. Emitted by :mod:`commissary.budgets` once per budget, period and threshold
     through the reminder dedupe key.
+    """
+
+
+@hookspec
+def on_points_expired(ctx: Context, event: dict[str, Any]) -> None:
+    """What was left of a user's points lot expired (emitted by the allowance expiry job).
+
+    Delivered by the worker after the expiry committed: the ``points_expired`` event is
+    written in the same transaction as the ledger entry that took the points. ``event``
+    holds ``user_id``, ``wallet_id``, ``lot_id``, ``points`` (how many expired) and
+    ``expired_at`` (ISO 8601, when the lot was due). Emitted once per lot and user: the
+    job locks the wallet and replays its ledger, so a second or concurrent run finds
+    nothing left to expire. Not ``firstresult``; raise to have it retried with backoff.
+    """
+
+
+@hookspec
+def on_sync_failed(ctx: Context, event: dict[str, Any]) -> None:
+    """A sync with another system failed: an import was refused, a connector's run broke.
+
+    Delivered by the worker after the report committed. Emitted through
+    :func:`commissary.sync.report_sync_failure` (exported as
+    ``commissary.report_sync_failure``) in the reporting transaction, by the core's CSV
+    imports of locations and assignments and by integration plugins (ERP connectors,
+    supplier feeds). ``event`` holds ``source`` (what failed, in words: ``"locations
+    import"``), ``detail`` (what went wrong, at most 2,000 characters) and ``failed_at``
+    (ISO 8601). Emitted once per failed run. Not ``firstresult``.
+    """
+
+
+@hookspec
+def on_user_invited(ctx: Context, event: dict[str, Any]) -> None:
+    """A tenant admin invited a person (page or API); they choose their password through
+    a single-use link.
+
+    Delivered by the worker after the invitation committed (the event is written in the
+    same transaction as the new account). ``event`` holds ``user_id``, ``email``,
+    ``name``, ``roles``, ``location_id``, ``language``, ``invited_by`` (the admin's user
+    id), ``invite_id`` and ``expires_at`` (ISO 8601). It never carries the link: the
+    invitee's message, which does, is rendered in the inviting transaction and goes out
+    as a ``notification`` event. Emitted on every invitation, re-sent ones included.
+    Not ``firstresult``.
     """

@@ -198,6 +198,7 @@ class TenantHooks:
         disabled = [host.pm.get_plugin(n) for n in host.info if n not in self.enabled]
         self._remove = {p for p in disabled if p is not None}
         self._callers: dict[str, Any] = {}
+        self._implementers: dict[str, tuple[str, ...]] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -210,6 +211,17 @@ class TenantHooks:
 
     def is_enabled(self, name: str) -> bool:
         return name in self.enabled
+
+    def implementers(self, hook: str) -> tuple[str, ...]:
+        """The plugins (core ones included) that implement ``hook`` for this tenant, in
+        call order: lets hot paths skip the hook machinery when only the core answers."""
+        found = self._implementers.get(hook)
+        if found is None:
+            found = tuple(
+                impl.plugin_name for impl in reversed(getattr(self, hook).get_hookimpls())
+            )
+            self._implementers[hook] = found
+        return found
 
     def settings(self, model: type[S]) -> S:
         name = self.host.owner_of_settings(model)

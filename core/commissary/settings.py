@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # The theme every portal is rendered with (a theme installed through register_themes).
     theme: str = "default"
+    # Re-read a template when its file changes (for people editing a theme). Off, each
+    # render saves a stat() of every template it uses.
+    template_reload: bool = True
     # Where "/" sends visitors (the demo's portal); otherwise to the operator console.
     default_tenant: str | None = None
 

@@ -227,10 +227,14 @@ class Shop:
             )
 
     def context(self, actor: User | None = None) -> Context:
-        """A service context in a fresh write transaction; commit it yourself."""
+        """A service context in a fresh write transaction; commit it yourself. The tenant
+        is read afresh, as a request would: caches key on its ``config_version``."""
+        with self.portal.db.session() as reader:  # not the write session: no lock yet
+            tenant = reader.get(Tenant, self.tenant.id)
+        assert tenant is not None
         session = self.portal.db.session(self.tenant.id, write=True)
-        hooks = tenants.hooks_for(session, self.portal.host, self.tenant)
-        return Context(tenant=self.tenant, session=session, hooks=hooks, actor=actor)
+        hooks = tenants.hooks_for(session, self.portal.host, tenant)
+        return Context(tenant=tenant, session=session, hooks=hooks, actor=actor)
 
     def token(self, user: User, password: str = PASSWORD) -> str:
         r = self.portal.client.post(

@@ -18,10 +18,17 @@ class Counter:
         self.seen: list[int] = []
         self.lock = threading.Lock()
 
+        self.batches: list[int] = []
+
     @hookimpl
     def on_order_submitted(self, ctx: Context, event: dict[str, object]) -> None:
         with self.lock:
             self.seen.append(int(str(event["order_id"])))
+
+    @hookimpl
+    def outbox_batch_finished(self) -> None:
+        with self.lock:
+            self.batches.append(len(self.seen))
 
 
 @pytest.fixture
@@ -57,6 +64,18 @@ def test_two_workers_deliver_each_event_once(portal: Portal, counter: Counter) -
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
         )
     assert undelivered == 0
+
+
+def test_plugins_hear_when_each_batch_is_done(portal: Portal, counter: Counter) -> None:
+    """``outbox_batch_finished`` comes after the batch's handlers ran (the e-mail plugin
+    closes its shared SMTP sessions there), once per batch."""
+    shop = portal.tenant("acme", plugins={"counter": {}})
+    with portal.db.transaction(shop.tenant.id) as s:
+        for i in range(7):
+            emit(s, shop.tenant.id, "order_submitted", {"order_id": i})
+    assert deliver_pending(portal.db, portal.host, limit=5) == 5
+    assert deliver_pending(portal.db, portal.host, limit=5) == 2
+    assert counter.batches == [5, 7]
 
 
 def test_events_of_a_tenant_without_the_plugin_are_delivered_to_nobody(

@@ -27,6 +27,7 @@ BODIES = {
     ("POST", "/payments/orders/{order_id}/refunds"): {"points": 1, "reason": "x"},
     ("PUT", "/customer-types/{type_id}/catalogs"): {"catalog_ids": []},
     ("PUT", "/users/{user_id}/customer-types"): {"customer_type_ids": []},
+    ("PATCH", "/users/{user_id}"): {"language": "de"},
     ("PUT", "/catalogs/{catalog_id}/entries"): {},
     ("PUT", "/locations/{location_id}/catalog"): {"catalog_id": None},
     ("PUT", "/price-lists/{list_id}/items"): {"items": []},
@@ -34,6 +35,12 @@ BODIES = {
     ("PATCH", "/lists/{saved_list_id}"): {"name": "mine"},
     ("POST", "/wallet/requests/{request_id}/approve"): {"note": "ok"},
     ("POST", "/wallet/requests/{request_id}/decline"): {"note": "no"},
+    ("PUT", "/wallet/programs/{program_id}"): {
+        "name": "mine",
+        "points_per_period": 10,
+        "period": "month",
+        "starts_on": "2026-12-01",
+    },
     ("PUT", "/reports/reorder-policy/{sku_id}"): {
         "lead_time_days": 1,
         "safety_days": 1,
@@ -93,6 +100,7 @@ def victim(shop: Shop) -> dict[str, int]:
         # The webhooks plugin is not enabled here (404 either way); its own foreign-id
         # test with real endpoints is tests/plugins/webhooks.
         "endpoint_id": 1,
+        "delivery_id": 1,
         # Payments: a method without webhooks here; the Stripe and PO plugins are not
         # enabled (404 either way); their own foreign-id tests are in tests/plugins.
         "method": "allowance",

@@ -85,7 +85,7 @@ def test_a_feed_reaches_the_portals_that_sell_it_at_their_markup(shop: Shop, cli
         "Orange,99\n"
     )
     done = cli("master", "import", "--supplier", "safeco", feed=changed)
-    assert "portals updated" in done.output
+    assert "1 portal brought up to date" in done.output
     assert _names(shop)["Hi-vis jacket"] == [109, 109]
 
     # A complete feed without the jacket withdraws it everywhere: a 404 for the buyer.

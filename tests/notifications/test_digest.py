@@ -76,7 +76,7 @@ def test_kinds_not_digested_go_at_once_and_bad_choices_are_refused(
 
 def test_the_digest_form(mailing_shop: Shop) -> None:
     browser = mailing_shop.browser(user(mailing_shop, "admin@acme.test"))
-    assert "Daily digest" in browser.get("/t/acme/notifications/templates").text
+    assert "once per digest period (daily)" in browser.get("/t/acme/notifications/templates").text
     r = browser.post(
         "/t/acme/notifications/digest",
         data={"csrf_token": csrf_of(browser), "digest": ["order_submitted"]},

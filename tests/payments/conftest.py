@@ -11,6 +11,13 @@ from commissary.payments.policy import set_policy
 from commissary.testing import Shop
 from tests.payments import fakegateway
 
+# The localstripe fixtures, for the Stripe reconciliation tests.
+from tests.plugins.stripe.conftest import (  # noqa: F401
+    card_shop,
+    localstripe_url,
+    stripe_client,
+)
+
 
 @pytest.fixture
 def commissary_plugins() -> list[tuple[str, object]]:

@@ -26,6 +26,7 @@ from commissary.hooktypes import ApprovalRequirement
 from commissary.identity.models import Location, Role, User
 from commissary.locations.tree import MAX_DEPTH
 from commissary.orders.models import Order
+from commissary.tenants.cache import ConfigCache
 
 # Where a step goes when no manager is found up the tree.
 FALLBACK_ROLE = Role.APPROVER.value
@@ -39,11 +40,20 @@ class Approver:
     location_id: int | None = None
 
 
+# Per location until the tenant's configuration changes: changing a location's manager or
+# parent bumps it (``locations.service.update_location``).
+_chains = ConfigCache[tuple[tuple[int, int], ...]]()
+
+
 def manager_chain(ctx: Context, location_id: int | None) -> list[tuple[int, int]]:
     """``(location_id, manager_id)`` of the location and its ancestors that have a
-    manager, nearest first, in one recursive query."""
+    manager, nearest first: one recursive query the first time, then cached."""
     if location_id is None:
         return []
+    return list(_chains.get(ctx, lambda: tuple(_load_chain(ctx, location_id)), location_id))
+
+
+def _load_chain(ctx: Context, location_id: int) -> list[tuple[int, int]]:
     up = select(
         Location.id, Location.parent_id, Location.manager_id, literal(0).label("depth")
     ).where(Location.id == location_id)

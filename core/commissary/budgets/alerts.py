@@ -1,4 +1,5 @@
-"""The ``budget_threshold`` alerts: once per budget, period and threshold (80 and 100 %).
+"""The ``budget_threshold`` alerts: once per budget, period and threshold (the tenant's
+own percentages, 80 and 100 % by default; see :mod:`commissary.notifications.settings`).
 
 The alert is checked after an order is submitted or decided (the worker delivers those
 events to this core plugin) and by a job every 15 minutes that catches anything else
@@ -26,6 +27,7 @@ from commissary.entitlements import periods
 from commissary.identity.models import Role, User
 from commissary.jobs.outbox import emit
 from commissary.notifications.reminders import claim_reminder
+from commissary.notifications.settings import tenant_settings
 from commissary.plugins import PluginHost
 from commissary.tenants.models import Tenant
 from commissary.tenants.service import hooks_for
@@ -44,11 +46,14 @@ def recipients(ctx: Context, location_id: int) -> list[int]:
 def check(ctx: Context, rules: Sequence[service.BudgetRule]) -> int:
     """Emit the thresholds ``rules`` reached in their current period; returns how many
     events were emitted."""
+    thresholds = sorted(tenant_settings(ctx.session, ctx.tenant.id).budget_percents)
+    if not thresholds:
+        return 0  # the tenant turned budget alerts off
     spent = service.spend(ctx, rules, ctx.now)
     emitted = 0
     for rule in rules:
         value = spent[rule.id][0]
-        reached = [t for t in service.THRESHOLDS if value * 100 >= t * rule.amount]
+        reached = [t for t in thresholds if value * 100 >= t * rule.amount]
         if not reached:
             continue
         top = max(reached)

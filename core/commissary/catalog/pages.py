@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
-from commissary.catalog import service
+from commissary.catalog import index, service
 from commissary.context import Context
 from commissary.entitlements import service as entitlements
 from commissary.kits import service as kit_service
+from commissary.tenants.cache import ConfigCache
 from commissary.web.deps import cache_headers, catalog_viewer
 from commissary.web.rendering import render
 
@@ -44,6 +46,7 @@ def catalog(
         "catalog.html",
         ctx,
         result=result,
+        product_grid=_product_grid(request, ctx, result.items),
         q=q,
         category=category,
         size=size,
@@ -52,12 +55,42 @@ def catalog(
         price_sorts=service.prices_shown(ctx),
         sizes=sizes,
         colours=colours,
-        categories=service.categories(ctx.session),
+        categories=index.categories(ctx),
         # Signed-in buyers learn of kits here (no query once cached for the tenant).
         sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
     )
     cache_headers(ctx, response.headers)
     return response
+
+
+# Rendered product grids, by what they show: a grid's HTML is fully determined by the
+# tenant's configuration (names, categories, sizes) and, per product, the SKUs the viewer
+# may see, their price range for the viewer and whether one is in stock; so a grid kept
+# here can never show stale data or one person's view to another.
+_grids = ConfigCache[Markup](limit=5_000)
+
+
+def _product_grid(request: Request, ctx: Context, items: list[service.ProductView]) -> Markup:
+    base = f"/t/{ctx.tenant.slug}"
+    shows = tuple(
+        (
+            v.product.id,
+            tuple(s.sku.id for s in v.skus),  # what the viewer may see of it: its sizes
+            v.prices_shown,
+            v.min_points,
+            v.max_points,
+            v.in_stock,
+        )
+        for v in items
+    )
+    env = request.app.state.templates
+    return _grids.get(
+        ctx,
+        lambda: Markup(env.get_template("_product_grid.html").render(items=items, base=base)),
+        id(env),
+        base,
+        shows,
+    )
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)

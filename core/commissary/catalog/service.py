@@ -7,7 +7,9 @@ products, one for the count, one for their SKUs with stock.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -23,16 +25,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from commissary.catalog import index
 from commissary.catalog.models import Category, Product, Sku
 from commissary.context import Context
 from commissary.errors import Conflict, Invalid, NotFound
-from commissary.inventory.models import StockLevel
 from commissary.inventory.stock import initial_stock
 from commissary.pricing import service as pricing
 from commissary.pricing import sorting
 from commissary.pricing.service import LinePrice
 from commissary.segments import service as segments
 from commissary.tenants.models import AccessMode
+from commissary.tenants.service import bump_config
 
 PAGE_SIZE = 24
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -67,27 +70,27 @@ class ProductView:
     category: Category | None
     skus: list[SkuView]
 
-    @property
+    @cached_property
     def prices_shown(self) -> bool:
         return all(s.price is not None for s in self.skus)
 
-    @property
+    @cached_property
     def min_points(self) -> int | None:
         return min((s.unit_points for s in self.skus if s.unit_points is not None), default=None)
 
-    @property
+    @cached_property
     def max_points(self) -> int | None:
         return max((s.unit_points for s in self.skus if s.unit_points is not None), default=None)
 
-    @property
+    @cached_property
     def in_stock(self) -> bool:
         return any(s.available > 0 for s in self.skus)
 
-    @property
+    @cached_property
     def sizes(self) -> list[str]:
         return list(dict.fromkeys(s.sku.size for s in self.skus if s.sku.size))
 
-    @property
+    @cached_property
     def colours(self) -> list[str]:
         return list(dict.fromkeys(s.sku.colour for s in self.skus if s.sku.colour))
 
@@ -105,14 +108,9 @@ class ProductPage:
 
 
 def attribute_values(ctx: Context) -> tuple[list[str], list[str]]:
-    """The sizes and colours offered, for the filters (in catalog order)."""
-    rows = ctx.session.execute(select(Sku.size, Sku.colour).where(Sku.is_active).distinct()).all()
-    sizes = sorted({r[0] for r in rows if r[0]}, key=lambda v: (SIZE_ORDER.get(v, 99), v))
-    colours = sorted({r[1] for r in rows if r[1]})
-    return sizes, colours
-
-
-SIZE_ORDER = {v: i for i, v in enumerate(["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"])}
+    """The sizes and colours offered, for the filters (sizes in size order)."""
+    sizes, colours = index.attribute_values(ctx)
+    return list(sizes), list(colours)
 
 
 def categories(session: Session) -> list[Category]:
@@ -164,40 +162,42 @@ def _visible_product(ctx: Context) -> list[ColumnElement[bool]]:
     return [exists(visible)]
 
 
-def _views(ctx: Context, products: list[Product]) -> list[ProductView]:
-    if not products:
+def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
+    """The cards of these products with the SKUs the actor may see, their stock now and
+    their prices for the actor (no query for cards, access or prices once warm)."""
+    if not product_ids:
         return []
-    rows = ctx.session.execute(
-        select(Sku, func.coalesce(StockLevel.on_hand - StockLevel.reserved, 0))
-        .outerjoin(StockLevel, StockLevel.sku_id == Sku.id)
-        .where(
-            Sku.product_id.in_([p.id for p in products]),
-            Sku.is_active,
-            *segments.sku_condition(segments.access_for(ctx)),
-        )
-        .order_by(Sku.product_id, Sku.position, Sku.id)
-    ).all()
-    by_product: dict[int, list[SkuView]] = {p.id: [] for p in products}
+    found = index.cards(ctx, product_ids)
+    visible = index.visible_skus(ctx)
     shown = prices_shown(ctx)
-    category_of = {p.id: p.category_id for p in products}
+    rows = [
+        (product, [s for s in skus if visible is None or s.id in visible])
+        for product, skus in found.values()
+    ]
+    all_skus = [sku for _product, skus in rows for sku in skus]
+    stock = index.available(ctx.session, [sku.id for sku in all_skus])
     if shown:
         pricing.prepare(
             ctx,
-            [sku.id for sku, _avail in rows],
-            {sku.id: category_of[sku.product_id] for sku, _avail in rows},
+            [sku.id for sku in all_skus],
+            {sku.id: product.category_id for product, skus in rows for sku in skus},
         )
-    for sku, avail in rows:
-        price = (
-            pricing.price_line(ctx, sku, sku.min_quantity, category_id=category_of[sku.product_id])
-            if shown
-            else None
-        )
-        by_product[sku.product_id].append(SkuView(sku, price, avail))
-    cats = {c.id: c for c in categories(ctx.session)}
-    return [
-        ProductView(p, cats.get(p.category_id) if p.category_id else None, by_product[p.id])
-        for p in products
-    ]
+    cats = {c.id: c for c in index.categories(ctx)}
+    views = []
+    for product, skus in rows:
+        sku_views = [
+            SkuView(
+                sku,
+                pricing.price_line(ctx, sku, sku.min_quantity, category_id=product.category_id)
+                if shown
+                else None,
+                stock.get(sku.id, 0),
+            )
+            for sku in skus
+        ]
+        category = cats.get(product.category_id) if product.category_id else None
+        views.append(ProductView(product, category, sku_views))
+    return views
 
 
 def list_products(
@@ -223,10 +223,16 @@ def list_products(
         raise Invalid("page numbers start at 1")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise Invalid(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+    offset = (page - 1) * page_size
+    words = search_words(q)
+    if not (words or size or colour or sort in PRICE_SORTS):
+        ids = _indexed(ctx, category, sort)
+        return ProductPage(
+            _views(ctx, list(ids[offset : offset + page_size])), len(ids), page, page_size
+        )
     where: list[ColumnElement[bool]] = [Product.is_active.is_(True), *_visible_product(ctx)]
     if category:
         where.append(Product.category_id.in_(select(Category.id).where(Category.slug == category)))
-    words = search_words(q)
     if words:
         where.append(_matches(ctx.session.get_bind().dialect.name, words))
     attributes = [
@@ -237,16 +243,30 @@ def list_products(
             exists(select(Sku.id).where(Sku.product_id == Product.id, Sku.is_active, *attributes))
         )
     total = ctx.session.scalar(select(func.count()).select_from(Product).where(*where)) or 0
-    products = list(
+    ids = list(
         ctx.session.scalars(
-            select(Product)
+            select(Product.id)
             .where(*where)
             .order_by(*_order(ctx, sort))
             .limit(page_size)
-            .offset((page - 1) * page_size)
+            .offset(offset)
         )
     )
-    return ProductPage(_views(ctx, products), total, page, page_size)
+    return ProductPage(_views(ctx, ids), total, page, page_size)
+
+
+def _indexed(ctx: Context, category: str | None, sort: str) -> Sequence[int]:
+    """The visible product ids for a plain browse, from the per-process index."""
+    if category:
+        found = next((c.id for c in index.categories(ctx) if c.slug == category), None)
+        ids: Sequence[int] = () if found is None else index.in_category(ctx, found)
+    else:
+        ids = index.order(ctx).ids
+    if sort == "-name":
+        return ids[::-1]
+    if sort == "newest":
+        return sorted(ids, reverse=True)
+    return ids
 
 
 def _order(ctx: Context, sort: str) -> tuple[Any, ...]:
@@ -257,12 +277,9 @@ def _order(ctx: Context, sort: str) -> tuple[Any, ...]:
 
 
 def product_view(ctx: Context, product_id: int) -> ProductView:
-    product = ctx.session.scalar(
-        select(Product).where(Product.id == product_id, Product.is_active, *_visible_product(ctx))
-    )
-    if product is None:
+    if product_id not in index.order(ctx).members:
         raise NotFound("no such product")
-    return _views(ctx, [product])[0]
+    return _views(ctx, [product_id])[0]
 
 
 def search_text(product: Product, skus: list[Sku], category: Category | None) -> str:
@@ -278,6 +295,7 @@ def create_category(session: Session, tenant_id: int, slug: str, name: str) -> C
     category = Category(tenant_id=tenant_id, slug=slug, name=name)
     session.add(category)
     session.flush()
+    bump_config(session, tenant_id)  # cached category lists reload
     return category
 
 
@@ -322,4 +340,5 @@ def create_product(
     product.search_text = search_text(product, [s for s, _ in skus], category)
     session.flush()
     segments.refresh_catalogs_for_product(session, tenant_id, product.id)
+    bump_config(session, tenant_id)  # cached listings (commissary.catalog.index) reload
     return product

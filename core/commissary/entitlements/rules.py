@@ -17,12 +17,11 @@ from sqlalchemy import select
 from commissary.context import Context
 from commissary.entitlements import periods
 from commissary.entitlements.models import Enforcement, Entitlement, PeriodKind, TargetKind
-from commissary.segments.models import UserCustomerType
+from commissary.segments import service as segments
 from commissary.tenants.cache import ConfigCache
 
 MEMO_RULES = "entitlement_rules"
 _rule_caches = ConfigCache[tuple["Rule", ...]]()
-_type_caches = ConfigCache[frozenset[int]]()
 # (sku id, product id, category id) of a line
 Item = tuple[int, int, int | None]
 
@@ -116,23 +115,10 @@ def cached_for_person(ctx: Context, user_id: int) -> bool | None:
         return None
     if all(r.customer_type_id is None for r in found):
         return bool(found)
-    types = _type_caches.peek(ctx, user_id)
+    types = segments.cached_customer_type_ids(ctx, user_id)
     if types is None:
         return None
     return any(r.customer_type_id is None or r.customer_type_id in types for r in found)
-
-
-def _type_ids(ctx: Context, user_id: int) -> frozenset[int]:
-    """The person's customer types (changes bump ``config_version``, so cached by it)."""
-    return _type_caches.get(
-        ctx,
-        lambda: frozenset(
-            ctx.session.scalars(
-                select(UserCustomerType.customer_type_id).where(UserCustomerType.user_id == user_id)
-            )
-        ),
-        user_id,
-    )
 
 
 def for_person(ctx: Context, user_id: int) -> list[Rule]:
@@ -142,7 +128,7 @@ def for_person(ctx: Context, user_id: int) -> list[Rule]:
         return []
     if all(r.customer_type_id is None for r in everything):
         return list(everything)
-    types = _type_ids(ctx, user_id)
+    types = segments.customer_type_ids(ctx, user_id)
     return [r for r in everything if r.customer_type_id is None or r.customer_type_id in types]
 
 

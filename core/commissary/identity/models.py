@@ -56,6 +56,9 @@ class User(TenantScoped, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # May type a ship-to address of their own at checkout instead of picking a location.
     may_enter_address: Mapped[bool] = mapped_column(default=False)
+    # The language messages are written in (one of notifications.catalog.LANGUAGES);
+    # None follows the tenant's default language.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def has_role(self, role: Role) -> bool:
@@ -73,6 +76,28 @@ class UserLocation(TenantScoped, Base):
     location_id: Mapped[int] = mapped_column(
         ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class UserInvite(TenantScoped, Base):
+    """A single-use link that lets an invited person choose their password.
+
+    Only the SHA-256 of the link's secret is stored. ``used_at`` is set by the one
+    conditional UPDATE that accepts the link, so it works once even when submitted twice
+    at the same moment; a newer invite of the same person revokes the older ones."""
+
+    __tablename__ = "user_invites"
+    __table_args__ = (Index("ix_user_invites_token_hash", "token_hash", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    invited_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class OperatorAdmin(Base):

@@ -8,10 +8,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from commissary.errors import DomainError
-from commissary.identity import service
+from commissary.context import Context
+from commissary.errors import DomainError, Invalid, NotFound
+from commissary.identity import invites, service
 from commissary.identity.api import client_address
 from commissary.identity.models import TokenKind
+from commissary.identity.passwords import MIN_LENGTH
 from commissary.web.deps import AnonPageCtx, SessionDep, session_cookie
 from commissary.web.rendering import redirect, render
 
@@ -86,3 +88,64 @@ def logout(request: Request, ctx: AnonPageCtx, session: SessionDep) -> RedirectR
 
 def login_url(tenant_slug: str, next_path: str) -> str:
     return f"/t/{tenant_slug}/login?next={quote(next_path, safe='/')}"
+
+
+# -- invitations ---------------------------------------------------------------------------
+
+
+def _invite_page(
+    request: Request,
+    ctx: Context,
+    secret: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    try:
+        _, user, state = invites.find(ctx, secret)
+    except NotFound:
+        return render(
+            request, "invite.html", ctx, status_code=404, state="unknown", person=None, error=None
+        )
+    if state is not invites.InviteState.OPEN:
+        return render(request, "invite.html", ctx, status_code=410, state=state.value, person=user)
+    return render(
+        request,
+        "invite.html",
+        ctx,
+        status_code=status_code,
+        state="open",
+        person=user,
+        secret=secret,
+        error=error,
+        min_length=MIN_LENGTH,
+    )
+
+
+@router.get("/invite/{secret}", response_class=HTMLResponse)
+def invite_form(request: Request, ctx: AnonPageCtx, secret: str) -> HTMLResponse:
+    """The invitee chooses a password; a used, expired or replaced link says so (410)."""
+    return _invite_page(request, ctx, secret)
+
+
+@router.post("/invite/{secret}", response_model=None)
+def accept_invite(
+    request: Request,
+    ctx: AnonPageCtx,
+    secret: str,
+    password: Annotated[str, Form(max_length=1024)],
+    confirm: Annotated[str, Form(max_length=1024)],
+) -> HTMLResponse | RedirectResponse:
+    try:
+        user = invites.accept(ctx, secret, password, confirm)
+    except invites.InviteClosed:
+        return _invite_page(request, ctx, secret)
+    except NotFound:
+        return _invite_page(request, ctx, secret)
+    except Invalid as exc:
+        return _invite_page(request, ctx, secret, status_code=422, error=exc.message)
+    return redirect(
+        request,
+        f"/t/{ctx.tenant.slug}/login",
+        f"Your password is set. Sign in with {user.email}.",
+    )

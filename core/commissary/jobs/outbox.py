@@ -275,7 +275,15 @@ def deliver_pending(
 ) -> int:
     """Deliver up to ``limit`` due events; returns how many were delivered."""
     leased = _claim(db, limit)
-    return _deliver(db, host, leased, timeout) if leased else 0
+    if not leased:
+        return 0
+    try:
+        return _deliver(db, host, leased, timeout)
+    finally:
+        try:
+            host.pm.hook.outbox_batch_finished()
+        except Exception:
+            log.exception("outbox_batch_finished failed")
 
 
 def run_worker(

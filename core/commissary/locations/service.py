@@ -22,6 +22,7 @@ from commissary.context import Context
 from commissary.errors import Conflict, Forbidden, Invalid, NotFound
 from commissary.identity.models import Location, Role, User, UserLocation
 from commissary.locations import tree
+from commissary.tenants.service import bump_config
 
 
 def allowed_locations(ctx: Context, user_id: int) -> list[Location]:
@@ -214,6 +215,7 @@ def update_location(
     """Change the given ``fields`` of a location. Moving it needs the right to manage the
     new parent too; a manager cannot move the top of their own subtree."""
     loc = get_location(ctx, location_id)
+    before = (loc.manager_id, loc.parent_id)
     if code is not None and "code" in fields:
         loc.code = _check_code(ctx.session, code, loc.id)
     if name is not None and "name" in fields:
@@ -232,6 +234,8 @@ def update_location(
         tree.set_parent(ctx.session, loc, parent_id)
     ctx.session.flush()
     ctx.memo.pop("locations.manageable", None)
+    if (loc.manager_id, loc.parent_id) != before:
+        bump_config(ctx.session, ctx.tenant.id)  # cached manager chains (approval steps)
     return loc
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from commissary.errors import DomainError
-from commissary.master import curation
+from commissary.master import curation, selections
 from commissary.master.curation import CurationReport
 
 master_app = typer.Typer(
@@ -92,6 +92,8 @@ def import_feed(
         )
     )
     console.print(table)
+    portals = report.tenants_updated
+    console.print(f"{portals} portal{'' if portals == 1 else 's'} brought up to date")
 
 
 def _curate(tenant: str, work: Callable[[Session, int], CurationReport]) -> None:
@@ -122,7 +124,7 @@ def select_cmd(
     """Sell a master category or product in a tenant's portal (or change its markup)."""
     _curate(
         tenant,
-        lambda session, tenant_id: curation.select_for_tenant(
+        lambda session, tenant_id: selections.select_for_tenant(
             session, tenant_id, category=category, product=product, markup_percent=markup
         )[1],
     )
@@ -137,8 +139,8 @@ def withdraw_cmd(
     """Stop selling a selection; its copies become inactive (orders keep them)."""
     _curate(
         tenant,
-        lambda session, tenant_id: curation.withdraw(
-            session, tenant_id, curation.selection_of(session, tenant_id, category, product).id
+        lambda session, tenant_id: selections.withdraw(
+            session, tenant_id, selections.selection_of(session, tenant_id, category, product).id
         ),
     )
 

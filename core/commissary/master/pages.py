@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from commissary.errors import Invalid
-from commissary.master import browse, curation, feed
+from commissary.master import browse, curation, feed, selections
 from commissary.master.curation import CurationReport
 from commissary.master.models import MasterCategory
 from commissary.tenants.service import tenant_by_slug
@@ -158,7 +158,7 @@ def add_selection(
     markup: Annotated[str, Form(max_length=10)] = "0",
 ) -> RedirectResponse:
     found = tenant_by_slug(session, slug)
-    selection, report = curation.select_for_tenant(
+    selection, report = selections.select_for_tenant(
         session,
         found.id,
         category=category.strip().lower() or None,
@@ -177,7 +177,7 @@ def withdraw_selection(
     request: Request, operator: OperatorDep, session: SessionDep, slug: str, selection_id: int
 ) -> RedirectResponse:
     found = tenant_by_slug(session, slug)
-    report = curation.withdraw(session, found.id, selection_id)
+    report = selections.withdraw(session, found.id, selection_id)
     return _done(request, found.slug, "Withdrawn", report)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from commissary.catalog.models import Sku
 from commissary.inventory.models import MovementReason
 from commissary.inventory.stock import adjust, default_warehouse
-from commissary.master import curation, feed
+from commissary.master import feed, selections
 from commissary.master.feed import MasterRecord
 
 _HEARING = ("hearing-protection", "Hearing protection")
@@ -76,8 +76,8 @@ def load(session: Session, tenant_id: int) -> None:
         for code, size, colour, points in skus
     ]
     feed.apply(session, "protecta", records, supplier_name="Protecta Safety Supplies")
-    curation.select_for_tenant(session, tenant_id, category=_HEARING[0], markup_percent=10)
-    curation.select_for_tenant(session, tenant_id, product="pt-safety-glasses")
+    selections.select_for_tenant(session, tenant_id, category=_HEARING[0], markup_percent=10)
+    selections.select_for_tenant(session, tenant_id, product="pt-safety-glasses")
     warehouse = default_warehouse(session, tenant_id)
     codes = [code for *_rest, skus in _RANGE for code, *_ in skus]
     for sku_id in session.scalars(select(Sku.id).where(Sku.code.in_(codes)).order_by(Sku.id)):

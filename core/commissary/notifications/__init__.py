@@ -138,3 +138,17 @@ def on_budget_threshold(ctx: Context, event: dict[str, Any]) -> None:
     from commissary.notifications import events
 
     events.budget_threshold(ctx, event)
+
+
+@hookimpl
+def on_points_expired(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.points_expired(ctx, event)
+
+
+@hookimpl
+def on_sync_failed(ctx: Context, event: dict[str, Any]) -> None:
+    from commissary.notifications import events
+
+    events.sync_failed(ctx, event)

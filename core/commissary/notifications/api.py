@@ -13,6 +13,7 @@ from commissary.errors import Invalid
 from commissary.identity.permissions import Permission
 from commissary.jobs.models import OutboxAttempt
 from commissary.notifications import service
+from commissary.notifications import settings as reminder_settings
 from commissary.notifications.catalog import KINDS
 from commissary.notifications.rendering import TemplateProblem
 from commissary.notifications.schemas import (
@@ -21,6 +22,7 @@ from commissary.notifications.schemas import (
     PreferencePublic,
     PreferenceUpdate,
     RenderedPublic,
+    SettingsPublic,
     TemplatePublic,
     TemplateSource,
     TemplateUpdate,
@@ -121,6 +123,38 @@ def get_digest(ctx: AdminCtx) -> DigestChoice:
 def put_digest(ctx: AdminCtx, body: DigestChoice) -> DigestChoice:
     """Choose the kinds that wait for the person's daily digest instead of going at once."""
     return DigestChoice(kinds=sorted(service.set_digest_kinds(ctx, body.kinds)))
+
+
+def _settings(ctx: Context) -> SettingsPublic:
+    current = reminder_settings.tenant_settings(ctx.session, ctx.tenant.id)
+    return SettingsPublic(
+        points_expiring_days=list(current.points_expiring_days),
+        approval_waiting_days=list(current.approval_waiting_days),
+        budget_percents=list(current.budget_percents),
+        digest_period=current.digest_period,
+        default_language=ctx.tenant.default_language,
+    )
+
+
+@router.get("/settings", response_model=SettingsPublic)
+def get_settings(ctx: AdminCtx) -> SettingsPublic:
+    """Reminder thresholds (points expiring: days before; approvals waiting: days after;
+    budgets: percent spent), the digest period and the portal's default language."""
+    return _settings(ctx)
+
+
+@router.put("/settings", response_model=SettingsPublic)
+def put_settings(ctx: AdminCtx, body: SettingsPublic) -> SettingsPublic:
+    """Replace them all; a bad value answers 422 naming the field and nothing changes."""
+    reminder_settings.save(
+        ctx,
+        points_expiring_days=body.points_expiring_days,
+        approval_waiting_days=body.approval_waiting_days,
+        budget_percents=body.budget_percents,
+        digest_period=body.digest_period,
+        default_language=body.default_language,
+    )
+    return _settings(ctx)
 
 
 @router.get("/attempts", response_model=list[AttemptPublic])

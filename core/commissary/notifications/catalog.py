@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 LANGUAGES = ("en", "de", "fr", "es", "nl", "it")
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "nl": "Nederlands",
+    "it": "Italiano",
+}
 DEFAULT_LANGUAGE = "en"
 
 
@@ -207,6 +215,50 @@ KINDS: dict[str, Kind] = {
             {"user": _BUYER, "points": 120, "days": 7, "expires_at": "2026-12-31"},
         ),
         Kind(
+            "points_expired",
+            "Points expired",
+            "the owner of the points",
+            True,
+            "{{ points }} of your points expired",
+            "Hello {{ user.name }},\n\n{{ points }} of your points expired on {{ expired_on }} "
+            "and are no longer in your balance.\n\n{{ tenant.url }}/wallet",
+            {"user": _BUYER, "points": 120, "expired_on": "2026-11-30", "lot_id": 7},
+        ),
+        Kind(
+            "user_invited",
+            "Invitation to the portal",
+            "the person invited (with their link to choose a password)",
+            False,
+            "{{ invited_by }} invited you to {{ tenant.name }}",
+            "Hello {{ user.name }},\n\n{{ invited_by }} invited you to order on the "
+            "{{ tenant.name }} portal. Choose your password here:\n\n{{ invite.url }}\n\n"
+            "The link works once and until {{ invite.expires_at }}. Then sign in with "
+            "{{ user.email }}.",
+            {
+                "user": _BUYER,
+                "invited_by": "Max Manager",
+                "invite": {
+                    "url": "https://portal.example/t/acme/invite/abc123",
+                    "expires_at": "2026-12-06 09:00 UTC",
+                },
+            },
+        ),
+        Kind(
+            "sync_failed",
+            "Sync failed",
+            "the tenant admins",
+            True,
+            "{{ source }} sync failed",
+            "Hello {{ user.name }},\n\nthe {{ source }} sync failed at {{ failed_at }}:\n\n"
+            "{{ detail }}\n\nNothing from this run was applied.",
+            {
+                "user": {"name": "Ada Admin"},
+                "source": "locations import",
+                "detail": "line 4: there is no location N9 to place it under",
+                "failed_at": "2026-11-29 08:15 UTC",
+            },
+        ),
+        Kind(
             "budget_threshold",
             "Budget nearly spent",
             "the people the budget event names",
@@ -252,8 +304,9 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-# Kinds a tenant cannot put into the digest (the digest itself).
-NOT_DIGESTIBLE = frozenset({"digest"})
+# Kinds a tenant cannot put into the digest (the digest itself; an invitation's link
+# must not wait a day).
+NOT_DIGESTIBLE = frozenset({"digest", "user_invited"})
 
 
 def sample(kind: Kind) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
-from commissary.identity.models import Location, User
+from commissary.identity.models import Location, Role, User
 from commissary.identity.permissions import Permission, has_permission
 from commissary.notifications import service
 from commissary.orders.models import Order, OrderLine, OrderStatus
@@ -278,3 +278,49 @@ def budget_threshold(ctx: Context, event: dict[str, Any]) -> int:
     return service.send(
         ctx, "budget_threshold", service.users(ctx, ids), variables, "budget_threshold"
     )
+
+
+def points_expired(ctx: Context, event: dict[str, Any]) -> int:
+    """The owner of the lot hears how many points expired."""
+    if not service.has_channels(ctx):
+        return 0
+    user_id = event.get("user_id")
+    people = service.users(ctx, [user_id] if isinstance(user_id, int) else [])
+    expired_at = str(event.get("expired_at") or "")
+    variables = {
+        "points": int(event.get("points") or 0),
+        "expired_on": expired_at[:10],
+        "lot_id": event.get("lot_id"),
+    }
+    return service.send(ctx, "points_expired", people, variables, "points_expired")
+
+
+# A source that keeps failing mails each admin at most this often (the event itself still
+# reaches webhooks and other plugins every time).
+SYNC_FAILURE_QUIET_HOURS = 1
+
+
+def sync_failed(ctx: Context, event: dict[str, Any]) -> int:
+    """The tenant admins hear that a sync failed, once per source and hour each."""
+    from commissary.notifications.reminders import claim_reminder
+
+    if not service.has_channels(ctx):
+        return 0
+    source = str(event.get("source") or "sync")
+    failed_at = str(event.get("failed_at") or ctx.now.isoformat())
+    everyone = ctx.session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id))
+    admins = [u for u in everyone if u.has_role(Role.TENANT_ADMIN)]
+    hour = ctx.now.strftime("%Y-%m-%dT%H")
+    told = [
+        u
+        for u in admins
+        if claim_reminder(
+            ctx.session, ctx.tenant.id, "sync_failed", u.id, f"sync:{source}"[:120], hour
+        )
+    ]
+    variables = {
+        "source": source,
+        "detail": str(event.get("detail") or ""),
+        "failed_at": failed_at[:16].replace("T", " ") + " UTC",
+    }
+    return service.send(ctx, "sync_failed", told, variables, "sync_failed")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commissary.db import Base, TenantScoped, utcnow
@@ -97,3 +97,22 @@ class DigestItem(TenantScoped, Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class NotificationSettings(TenantScoped, Base):
+    """A tenant's reminder thresholds and digest period (no row: the defaults in
+    :mod:`commissary.notifications.settings`)."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (UniqueConstraint("tenant_id"), {"info": BRANCH})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Days before a points lot expires that its owner is reminded, e.g. [14, 3].
+    points_expiring_days: Mapped[list[int]] = mapped_column(JSON)
+    # Days an order waits for approval before its approvers are reminded, e.g. [2, 7].
+    approval_waiting_days: Mapped[list[int]] = mapped_column(JSON)
+    # Percent of a budget spent that alerts its managers, e.g. [80, 100].
+    budget_percents: Mapped[list[int]] = mapped_column(JSON)
+    digest_period: Mapped[str] = mapped_column(String(10))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -12,7 +12,8 @@ from commissary.context import Context
 from commissary.errors import Invalid
 from commissary.identity.permissions import Permission
 from commissary.notifications import service
-from commissary.notifications.catalog import KINDS, LANGUAGES, NOT_DIGESTIBLE
+from commissary.notifications import settings as reminder_settings
+from commissary.notifications.catalog import KINDS, LANGUAGE_NAMES, LANGUAGES, NOT_DIGESTIBLE
 from commissary.notifications.rendering import Rendered, TemplateProblem
 from commissary.web.deps import PageCtx, page_requires
 from commissary.web.rendering import redirect, render
@@ -21,18 +22,42 @@ router = APIRouter(prefix="/notifications")
 AdminCtx = Annotated[Context, Depends(page_requires(Permission.PLUGINS_MANAGE))]
 
 
-@router.get("/templates", response_class=HTMLResponse)
-def templates(request: Request, ctx: AdminCtx) -> HTMLResponse:
+def _templates_page(
+    request: Request,
+    ctx: Context,
+    *,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    current = reminder_settings.tenant_settings(ctx.session, ctx.tenant.id)
+    shown = form or {
+        "points_expiring_days": ", ".join(map(str, current.points_expiring_days)),
+        "approval_waiting_days": ", ".join(map(str, current.approval_waiting_days)),
+        "budget_percents": ", ".join(map(str, current.budget_percents)),
+        "digest_period": current.digest_period,
+        "default_language": ctx.tenant.default_language,
+    }
     return render(
         request,
         "notifications/templates.html",
         ctx,
+        status_code=status_code,
         kinds=list(KINDS.values()),
         languages=LANGUAGES,
         customised=service.customised(ctx),
         digested=service.digest_kinds(ctx),
         digestible=[k for k in KINDS.values() if k.key not in NOT_DIGESTIBLE],
+        form=shown,
+        periods=list(reminder_settings.DIGEST_PERIODS),
+        language_names=LANGUAGE_NAMES,
+        settings_error=error,
     )
+
+
+@router.get("/templates", response_class=HTMLResponse)
+def templates(request: Request, ctx: AdminCtx) -> HTMLResponse:
+    return _templates_page(request, ctx)
 
 
 @router.post("/digest")
@@ -41,9 +66,48 @@ def save_digest(
     ctx: AdminCtx,
     digest: Annotated[list[str] | None, Form()] = None,
 ) -> RedirectResponse:
-    """Ticked kinds wait for each person's daily digest."""
+    """Ticked kinds wait for each person's digest."""
     service.set_digest_kinds(ctx, digest or [])
     return redirect(request, f"/t/{ctx.tenant.slug}/notifications/templates", "Saved.")
+
+
+@router.post("/settings", response_model=None)
+def save_settings(
+    request: Request,
+    ctx: AdminCtx,
+    points_expiring_days: Annotated[str, Form(max_length=100)] = "",
+    approval_waiting_days: Annotated[str, Form(max_length=100)] = "",
+    budget_percents: Annotated[str, Form(max_length=100)] = "",
+    digest_period: Annotated[str, Form(max_length=10)] = "daily",
+    default_language: Annotated[str, Form(max_length=8)] = "en",
+) -> HTMLResponse | RedirectResponse:
+    """Reminder thresholds, digest period and the portal's language; a bad value is
+    shown with the form as typed and nothing is saved (422)."""
+    form = {
+        "points_expiring_days": points_expiring_days,
+        "approval_waiting_days": approval_waiting_days,
+        "budget_percents": budget_percents,
+        "digest_period": digest_period,
+        "default_language": default_language,
+    }
+    try:
+        reminder_settings.save(
+            ctx,
+            points_expiring_days=reminder_settings.parse_list(
+                points_expiring_days, "points_expiring_days"
+            ),
+            approval_waiting_days=reminder_settings.parse_list(
+                approval_waiting_days, "approval_waiting_days"
+            ),
+            budget_percents=reminder_settings.parse_list(budget_percents, "budget_percents"),
+            digest_period=digest_period,
+            default_language=default_language,
+        )
+    except Invalid as exc:
+        return _templates_page(request, ctx, form=form, error=exc.message, status_code=422)
+    return redirect(
+        request, f"/t/{ctx.tenant.slug}/notifications/templates", "Reminder settings saved."
+    )
 
 
 def _editor(
@@ -124,8 +188,28 @@ def preferences(request: Request, ctx: PageCtx) -> HTMLResponse:
     assert ctx.actor is not None
     quiet = {kind for _, kind in service.muted(ctx, [ctx.actor.id])}
     return render(
-        request, "notifications/preferences.html", ctx, kinds=list(KINDS.values()), muted=quiet
+        request,
+        "notifications/preferences.html",
+        ctx,
+        kinds=list(KINDS.values()),
+        muted=quiet,
+        languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
     )
+
+
+@router.post("/language")
+def save_language(
+    request: Request,
+    ctx: PageCtx,
+    language: Annotated[str, Form(max_length=8)] = "",
+) -> RedirectResponse:
+    """The language your messages are written in (empty: the portal's)."""
+    from commissary.identity.invites import check_language
+
+    assert ctx.actor is not None
+    ctx.actor.language = check_language(language or None)
+    return redirect(request, f"/t/{ctx.tenant.slug}/notifications/preferences", "Language saved.")
 
 
 @router.post("/preferences")

@@ -5,10 +5,10 @@ subject and threshold inside a savepoint; it answers ``False`` when the key exis
 emits its event only after a successful claim, in the same transaction, so overlapping
 runs (two workers, a retry after a crash) send a reminder once.
 
-The points-expiring and budget reminders use the same key (``lot:<id>`` / ``budget:<id>:
-<period>`` with thresholds ``7d`` / ``80``): their jobs belong with the wallet lots and
-budgets that are being built, and only have to call :func:`claim_reminder` and emit
-``points_expiring`` / ``budget_threshold``.
+The thresholds are the tenant's own (:mod:`commissary.notifications.settings`): approvals
+waiting 2 and 7 days by default. The budget alerts (:mod:`commissary.budgets.alerts`) use
+the same key (``budget:<id>:<period>``, thresholds ``80`` / ``100``); the allowance
+plugin's points-expiring reminders keep their own key per lot and threshold.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from commissary.context import Context
 from commissary.db import Database, utcnow
 from commissary.jobs.outbox import emit
 from commissary.notifications import service
+from commissary.notifications.settings import DEFAULTS, all_tenant_settings
 from commissary.orders.models import Order, OrderStatus
 from commissary.plugins import PluginHost
 from commissary.tenants.models import Tenant
 from commissary.tenants.service import hooks_for
-
-# Orders waiting longer than this many days remind their approvers (once per threshold).
-APPROVAL_REMINDER_DAYS = (2, 7)
 
 
 def claim_reminder(
@@ -55,24 +53,40 @@ def claim_reminder(
 
 
 def remind_waiting_approvals(
-    db: Database, host: PluginHost, days: tuple[int, ...] = APPROVAL_REMINDER_DAYS
+    db: Database, host: PluginHost, days: tuple[int, ...] | None = None
 ) -> int:
-    """Emit ``approval_waiting`` for orders pending longer than each threshold, once per
-    approver, order and threshold. One transaction per tenant."""
+    """Emit ``approval_waiting`` for orders pending longer than each of the tenant's
+    thresholds (``days`` overrides them for every tenant), once per approver, order and
+    threshold. One transaction per tenant."""
     now = utcnow()
     emitted = 0
     with db.session() as session:
+        own = all_tenant_settings(session) if days is None else {}
+        candidates = (
+            list(days)
+            if days is not None
+            else [*DEFAULTS.approval_waiting_days]
+            + [d for x in own.values() for d in x.approval_waiting_days]
+        )
+        if not candidates:
+            return 0
+        shortest = min(candidates)
         tenant_ids = list(
             session.scalars(
                 select(Order.tenant_id)
                 .where(
                     Order.status == OrderStatus.PENDING_APPROVAL,
-                    Order.submitted_at <= now - timedelta(days=min(days)),
+                    Order.submitted_at <= now - timedelta(days=shortest),
                 )
                 .group_by(Order.tenant_id)
             )
         )
     for tenant_id in tenant_ids:
+        thresholds = (
+            days if days is not None else own.get(tenant_id, DEFAULTS).approval_waiting_days
+        )
+        if not thresholds:
+            continue  # the tenant turned approval reminders off
         with db.transaction(tenant_id) as session:
             tenant = session.get(Tenant, tenant_id)
             assert tenant is not None
@@ -81,13 +95,13 @@ def remind_waiting_approvals(
                 select(Order)
                 .where(
                     Order.status == OrderStatus.PENDING_APPROVAL,
-                    Order.submitted_at <= now - timedelta(days=min(days)),
+                    Order.submitted_at <= now - timedelta(days=min(thresholds)),
                 )
                 .order_by(Order.id)
             ).all()
             for order in waiting:
                 age = (now - order.submitted_at).days
-                reached = max((d for d in days if age >= d), default=None)
+                reached = max((d for d in thresholds if age >= d), default=None)
                 if reached is None:
                     continue
                 approvers = [

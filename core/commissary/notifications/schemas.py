@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class TemplatePublic(BaseModel):
@@ -70,3 +70,15 @@ class DigestChoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kinds: list[str] = Field(default_factory=list, max_length=50)
+
+
+class SettingsPublic(BaseModel):
+    """A tenant's reminder thresholds, digest period and default language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    points_expiring_days: list[StrictInt] = Field(max_length=5)
+    approval_waiting_days: list[StrictInt] = Field(max_length=5)
+    budget_percents: list[StrictInt] = Field(max_length=5)
+    digest_period: str = Field(max_length=10)
+    default_language: str = Field(max_length=8)

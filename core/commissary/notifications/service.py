@@ -109,6 +109,7 @@ def save_template(ctx: Context, key: str, language: str, subject: str, body: str
     row.subject, row.body = subject, body
     row.updated_by = ctx.actor.id if ctx.actor else None
     ctx.session.flush()
+    ctx.memo.pop("notifications.templates", None)
     return TemplateView(kind, language, subject, body, True)
 
 
@@ -119,6 +120,7 @@ def reset_template(ctx: Context, key: str, language: str) -> TemplateView:
             NotificationTemplate.kind == key, NotificationTemplate.language == _language(language)
         )
     )
+    ctx.memo.pop("notifications.templates", None)
     return template(ctx, key, language)
 
 
@@ -130,15 +132,49 @@ def _user_vars(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email}
 
 
+def language_of(ctx: Context, user: User) -> str:
+    """The person's language, else the tenant's default language, else ``en``."""
+    for language in (user.language, ctx.tenant.default_language):
+        if language in LANGUAGES:
+            return language
+    return DEFAULT_LANGUAGE
+
+
 def render_for(ctx: Context, kind: Kind, language: str, variables: dict[str, Any]) -> Rendered:
-    """The tenant's template, or the shipped default when it has none or it fails."""
-    row = _override(ctx, kind.key, language) or _override(ctx, kind.key, DEFAULT_LANGUAGE)
-    if row is not None:
+    """The tenant's template in ``language``, else the tenant's template in its default
+    language, else the shipped default; a stored template that fails to render is
+    skipped (logged) for the next one."""
+    rows = _overrides(ctx, kind.key)
+    for lang in dict.fromkeys((language, ctx.tenant.default_language)):
+        row = rows.get(lang)
+        if row is None:
+            continue
         try:
             return render(row.subject, row.body, variables)
         except TemplateProblem as exc:
-            log.warning("tenant %s template %s failed (%s); default used", ctx.tenant.id, kind, exc)
+            log.warning(
+                "tenant %s template %s/%s failed (%s); falling back",
+                ctx.tenant.id,
+                kind.key,
+                lang,
+                exc,
+            )
     return render(kind.subject, kind.body, variables)
+
+
+def _overrides(ctx: Context, key: str) -> dict[str, NotificationTemplate]:
+    """The tenant's templates of one kind by language, read once per request or job run."""
+    memo: dict[str, dict[str, NotificationTemplate]] = ctx.memo.setdefault(
+        "notifications.templates", {}
+    )
+    if key not in memo:
+        memo[key] = {
+            row.language: row
+            for row in ctx.session.scalars(
+                select(NotificationTemplate).where(NotificationTemplate.kind == key)
+            )
+        }
+    return memo[key]
 
 
 def muted(ctx: Context, user_ids: list[int]) -> set[tuple[int, str]]:
@@ -170,7 +206,7 @@ def send(ctx: Context, key: str, users: list[User], variables: dict[str, Any], s
     for user in people:
         if (user.id, key) in quiet:
             continue
-        language = DEFAULT_LANGUAGE  # people have no language yet: see docs/notifications.md
+        language = language_of(ctx, user)
         rendered = render_for(
             ctx,
             kind,

@@ -72,3 +72,23 @@ def slice_money(span: Slice, rate: Decimal, currency: str) -> Decimal:
         return Money(Decimal(points) * rate, currency).rounded().amount
 
     return at(span.end) - at(span.start)
+
+
+def along(net: list[int], start: int, end: int) -> list[Slice]:
+    """Cut the span ``[start, end)`` of an order's *captured* tape into one slice per tender.
+
+    ``net`` is each tender's captured points less its refunded ones, in tender order; the
+    captured points of every tender lie at the front of its share (captures grow from the
+    front, refunds come off the back), so the captured tape is those runs end to end.
+    Shipping walks it from the front, like captures: a shipment is paid by points first and
+    by the remainder method after. Each tender's slices over successive shipments add up to
+    its net captured points, so their money (:func:`slice_money`) adds up exactly too. A
+    span past the end of the tape falls on no tender."""
+    slices: list[Slice] = []
+    offset = 0
+    for points in net:
+        low = min(max(start - offset, 0), points)
+        high = min(max(end - offset, 0), points)
+        slices.append(Slice(low, high))
+        offset += points
+    return slices

@@ -100,13 +100,20 @@ class WebhookUpdate:
     """What a verified webhook says happened to one payment, by its gateway reference.
 
     ``state`` is the gateway's news (captured, voided, refunded or declined); core records
-    it as an attempt of action ``webhook`` on the payment whose reference matches."""
+    it as an attempt of action ``webhook`` on the payment whose reference matches.
+
+    ``cumulative``: ``amount`` is the gateway's running total for that state (Stripe's
+    ``amount_refunded`` on the charge, counting a partial capture's released remainder as
+    refunded), not the amount of one movement. Only running totals can be compared with
+    our records, so core reconciles refunds (``commissary.payments.reconcile``) only for
+    cumulative updates."""
 
     reference: str
     state: ResultState
     amount: Decimal
     event_id: str
     message: str = ""
+    cumulative: bool = False
 
 
 class WebhookRejected(Exception):
@@ -142,8 +149,9 @@ class PaymentMethod(ABC):
       tenant's policy allows employees to pay the rest themselves.
     - ``single_capture``: the gateway captures an authorization once (a card
       PaymentIntent: a partial capture releases the rest). Core then keeps line decisions
-      on its own rows and calls ``capture`` once, with the total of the approved lines,
-      when every line the tender covers is decided — or ``void`` when none was approved.
+      on its own rows and calls ``capture`` once, with the total of the approved lines
+      (less approved lines refunded meanwhile, which call nothing), when every line the
+      tender covers is decided — or ``void`` when nothing is left to take.
     - ``currency``: ``POINTS`` for a points method; a gateway that charges in the
       tenant's policy currency says ``TENANT_CURRENCY``.
     """

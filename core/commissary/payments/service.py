@@ -26,6 +26,7 @@ from commissary.payments.base import (
     PaymentMethod,
     PaymentRef,
     PaymentResult,
+    ResultState,
 )
 from commissary.payments.models import Payment, PaymentPolicy, PaymentState
 from commissary.payments.policy import PaymentChoice, policy_for
@@ -329,22 +330,32 @@ def _move(ctx: Context, row: Payment, payer_id: int, cap: Slice, rel: Slice, key
             captured=Payment.captured + cap_money,
             released=Payment.released + rel_money,
         )
-        .returning(Payment.points, Payment.points_captured, Payment.points_released)
+        .returning(
+            Payment.points,
+            Payment.points_captured,
+            Payment.points_released,
+            Payment.points_refunded,
+        )
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if moved is None:
         raise Conflict("the order's payment has already been settled for these lines")
-    share, captured, released = moved
+    share, captured, released, refunded = moved
     method = method_for(ctx, row.method)
     if method.single_capture:
         # One capture per authorization: wait until every point is decided, then capture
-        # the approved total (the gateway releases the rest) or void the whole hold.
+        # the approved total less what was refunded meanwhile (approved lines cancelled
+        # before the capture: see ``refund``); the gateway releases the rest. Nothing to
+        # take: void the whole hold.
         if captured + released == share:
-            total = slice_money(Slice(0, captured), row.rate, row.currency)
+            total = slice_money(Slice(0, captured - refunded), row.rate, row.currency)
             if total:
                 _call(ctx, method, row, payer_id, "capture", total, f"{key}:{row.id}:capture")
             else:
                 _call(ctx, method, row, payer_id, "void", row.authorized, f"{key}:{row.id}:void")
+                if captured:
+                    _set_state(ctx, row.id, PaymentState.REFUNDED)
+                    return
     else:
         # A span worth less than the currency's minor unit moves no money, calls nothing.
         if cap_money:
@@ -396,7 +407,11 @@ def refund(ctx: Context, order_id: int, points: int, *, key: str) -> list[Paymen
 
     Every tender the refund reaches must be able to refund, or nothing happens (409).
     The amounts are moved first and the outside gateway is called last, so a gateway
-    decline rolls everything back before any other money has moved."""
+    decline rolls everything back before any other money has moved.
+
+    A ``single_capture`` tender whose lines are not all decided has not been captured at
+    the gateway yet: its refund calls nothing and is taken off the one capture still to
+    come (``_move`` captures the approved points less the refunded ones)."""
     if points <= 0:
         raise Invalid("refund at least one point's worth")
     rows = tenders(ctx, order_id)
@@ -418,13 +433,21 @@ def refund(ctx: Context, order_id: int, points: int, *, key: str) -> list[Paymen
             raise Conflict(f"{method.label} cannot refund; refund fewer points")
         span = Slice(captured - refunded - take, captured - refunded)
         money = slice_money(span, row.rate, row.currency)
+        checks = [
+            Payment.id == row.id,
+            Payment.points_refunded == refunded,
+            Payment.points_refunded + take <= Payment.points_captured,
+        ]
+        if method.single_capture:
+            # Whether the gateway captured already decides below whether to call it: a
+            # decision that captured meanwhile makes this refund retry on the new state.
+            checks += [
+                Payment.points_captured == captured,
+                Payment.points_released == row.points_released,
+            ]
         moved = ctx.session.execute(
             update(Payment)
-            .where(
-                Payment.id == row.id,
-                Payment.points_refunded == refunded,
-                Payment.points_refunded + take <= Payment.points_captured,
-            )
+            .where(*checks)
             .values(
                 points_refunded=Payment.points_refunded + take,
                 refunded=Payment.refunded + money,
@@ -438,6 +461,15 @@ def refund(ctx: Context, order_id: int, points: int, *, key: str) -> list[Paymen
         if money:
             plan.append((row, method, money))
     for row, method, money in sorted(plan, key=lambda p: p[1].records_attempts):
-        _call(ctx, method, row, payer_id, "refund", money, f"{key}:{row.id}:refund")
+        refund_key = f"{key}:{row.id}:refund"
+        if method.single_capture and row.points_captured + row.points_released < row.points:
+            if method.records_attempts and attempts.succeeded(ctx, refund_key) is None:
+                note = "taken off the capture still to come; nothing was charged for it"
+                result = PaymentResult(ResultState.REFUNDED, money, row.reference, "", note)
+                attempts.record(
+                    ctx, row.id, "refund", refund_key, result, Money(money, row.currency)
+                )
+            continue
+        _call(ctx, method, row, payer_id, "refund", money, refund_key)
     ctx.session.expire_all()
     return tenders(ctx, order_id)

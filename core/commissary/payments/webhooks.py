@@ -4,8 +4,10 @@
 enabled method's ``handle_webhook``. A bad signature or a stale timestamp is refused (400)
 before anything is read or written. Each verified event is recorded once as an attempt of
 action ``webhook`` on the payment it names (key ``webhook:<method>:<event id>``), so a
-replayed delivery changes nothing. Amounts move only through core's own calls; a webhook
-is the gateway's confirmation, kept for audit and reconciliation.
+replayed delivery changes nothing. When the event says the gateway holds something else
+than our records (a refund or a cancellation made in the gateway's dashboard, a capture
+whose confirmation we missed), the tender is brought in line and the change recorded as
+a ``reconcile`` attempt (:mod:`commissary.payments.reconcile`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from commissary.money import Money
 from commissary.payments import attempts
 from commissary.payments.base import PaymentResult, WebhookRejected, WebhookRequest
 from commissary.payments.models import Payment
+from commissary.payments.reconcile import reconcile
 
 
 class WebhookRefused(DomainError):
@@ -59,4 +62,5 @@ def receive(
             ctx, payment.id, "webhook", key, result, Money(update.amount, payment.currency)
         )
         recorded += 1
+        reconcile(ctx, payment, update, key)
     return {"recorded": recorded, "duplicate": duplicate, "unknown": unknown}

@@ -24,8 +24,11 @@ Resolution order (deterministic; also in ``docs/catalog.md``):
 Tiers within one list may not get dearer with quantity (refused on save), so the unit
 price never rises with quantity.
 
-The price lists and discounts a request needs are loaded once per request for all the
-SKUs it prices (``prepare``); a tenant without price lists costs no query at all.
+The tenant's price lists, each person's customer types and the lists' discounts are cached
+per process until the tenant's configuration changes (every price-list or customer-type
+change bumps it); validity dates are checked per request. People with the same applicable
+lists share one price book, whose items load once per SKU (``prepare``): a warm catalog
+page or cart prices without a query, and a tenant without price lists costs none at all.
 """
 
 from __future__ import annotations
@@ -34,21 +37,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from threading import Lock
 from typing import NamedTuple
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from commissary.catalog.models import Product, Sku
 from commissary.context import Context
 from commissary.hooktypes import PriceAdjustment, PriceQuote, PriceStep
 from commissary.pricing.models import PriceList, PriceListDiscount, PriceListItem
-from commissary.segments.models import CatalogSku, UserCustomerType
+from commissary.segments import service as segments
+from commissary.segments.models import CatalogSku
 from commissary.tenants.cache import ConfigCache
 
 MEMO_KEY = "price_book"
-# Per engine (one per database): ids and versions mean nothing across databases.
-_has_lists = ConfigCache[bool]()
 
 
 def round_points(value: Decimal) -> int:
@@ -70,16 +72,46 @@ class LinePrice:
         return round_points(self.unit)
 
 
+class ListRow(NamedTuple):
+    """A price list as the caches keep it: a plain row, never an ORM entity, so that a
+    session's rollback elsewhere cannot expire what other requests read."""
+
+    id: int
+    code: str
+    name: str
+    customer_type_id: int | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+class DiscountRow(NamedTuple):
+    id: int
+    price_list_id: int
+    category_id: int | None
+    catalog_id: int | None
+    percent: Decimal
+
+
 @dataclass
 class PriceBook:
-    """The price lists that apply to one person now, and their items for the SKUs seen."""
+    """The price lists that apply to a set of people now, and their items for the SKUs
+    seen so far. Shared by every request with the same applicable lists until the tenant's
+    configuration changes (items load once per SKU, under ``lock``)."""
 
-    lists: dict[int, PriceList]
-    discounts: list[PriceListDiscount]
+    lists: dict[int, ListRow]
+    discounts: list[DiscountRow]
     items: dict[int, list[Tier]] = field(default_factory=dict)
     loaded: set[int] = field(default_factory=set)
     sku_catalogs: dict[int, set[int]] = field(default_factory=dict)
     sku_categories: dict[int, int | None] = field(default_factory=dict)
+    lines: dict[tuple[int, int], LinePrice] = field(default_factory=dict)
+    lock: Lock = field(default_factory=Lock)
+
+
+# Per tenant configuration (every price-list or customer-type change bumps it). Books are
+# keyed by the applicable lists' ids: everyone with the same lists shares one.
+_lists = ConfigCache[tuple[ListRow, ...]]()
+_books = ConfigCache[PriceBook](limit=1_000)
 
 
 class Tier(NamedTuple):
@@ -112,52 +144,62 @@ class PricedLine:
 
 
 def _tenant_has_lists(ctx: Context) -> bool:
-    return _has_lists.get(
-        ctx, lambda: ctx.session.scalar(select(PriceList.id).limit(1)) is not None
-    )
+    return bool(_active_lists(ctx))
 
 
-def _applicable_lists(session: Session, user_id: int | None, now: datetime) -> list[PriceList]:
-    types = (
-        select(UserCustomerType.customer_type_id).where(UserCustomerType.user_id == user_id)
-        if user_id is not None
-        else None
-    )
-    audience = (
-        PriceList.customer_type_id.is_(None)
-        if types is None
-        else or_(PriceList.customer_type_id.is_(None), PriceList.customer_type_id.in_(types))
-    )
-    return list(
-        session.scalars(
-            select(PriceList)
-            .where(
-                PriceList.is_active,
-                audience,
-                or_(PriceList.valid_from.is_(None), PriceList.valid_from <= now),
-                or_(PriceList.valid_until.is_(None), PriceList.valid_until > now),
+def _active_lists(ctx: Context) -> tuple[ListRow, ...]:
+    """Every active price list of the tenant (validity is checked per request)."""
+    columns = [getattr(PriceList, name) for name in ListRow._fields]
+    return _lists.get(
+        ctx,
+        lambda: tuple(
+            ListRow(*row)
+            for row in ctx.session.execute(
+                select(*columns).where(PriceList.is_active).order_by(PriceList.id)
             )
-            .order_by(PriceList.id)
-        )
+        ),
     )
+
+
+def _applicable_lists(ctx: Context) -> list[ListRow]:
+    """The tenant's lists that apply to the actor now: tenant-wide or for one of their
+    customer types, and ``valid_from <= now < valid_until``."""
+    lists = _active_lists(ctx)
+    if not lists:
+        return []
+    types = segments.customer_type_ids(ctx, ctx.actor.id) if ctx.actor else frozenset()
+    now = ctx.now
+    return [
+        pl
+        for pl in lists
+        if (pl.customer_type_id is None or pl.customer_type_id in types)
+        and (pl.valid_from is None or pl.valid_from <= now)
+        and (pl.valid_until is None or pl.valid_until > now)
+    ]
+
+
+def _new_book(ctx: Context, lists: list[ListRow]) -> PriceBook:
+    columns = [getattr(PriceListDiscount, name) for name in DiscountRow._fields]
+    discounts = [
+        DiscountRow(*row)
+        for row in ctx.session.execute(
+            select(*columns)
+            .where(PriceListDiscount.price_list_id.in_([pl.id for pl in lists]))
+            .order_by(PriceListDiscount.id)
+        )
+    ]
+    return PriceBook({pl.id: pl for pl in lists}, discounts)
 
 
 def price_book(ctx: Context) -> PriceBook | None:
-    """The request's price book, or None where no price list applies (list prices only)."""
+    """The actor's price book, or None where no price list applies (list prices only).
+    People with the same applicable lists share one book per tenant configuration."""
     if MEMO_KEY in ctx.memo:
         return ctx.memo[MEMO_KEY]  # type: ignore[no-any-return]
     book: PriceBook | None = None
-    if _tenant_has_lists(ctx):
-        lists = _applicable_lists(ctx.session, ctx.actor.id if ctx.actor else None, ctx.now)
-        if lists:
-            discounts = list(
-                ctx.session.scalars(
-                    select(PriceListDiscount)
-                    .where(PriceListDiscount.price_list_id.in_([pl.id for pl in lists]))
-                    .order_by(PriceListDiscount.id)
-                )
-            )
-            book = PriceBook({pl.id: pl for pl in lists}, discounts)
+    lists = _applicable_lists(ctx)
+    if lists:
+        book = _books.get(ctx, lambda: _new_book(ctx, lists), tuple(pl.id for pl in lists))
     ctx.memo[MEMO_KEY] = book
     return book
 
@@ -171,9 +213,17 @@ def prepare(
     book = price_book(ctx)
     if book is None:
         return
-    wanted = set(sku_ids) - book.loaded
-    if not wanted:
+    if not set(sku_ids) - book.loaded:
         return
+    with book.lock:
+        wanted = set(sku_ids) - book.loaded
+        if wanted:
+            _load_items(ctx, book, wanted, categories)
+
+
+def _load_items(
+    ctx: Context, book: PriceBook, wanted: set[int], categories: dict[int, int | None] | None
+) -> None:
     rows = ctx.session.execute(
         select(
             PriceListItem.price_list_id,
@@ -262,7 +312,7 @@ def percent_text(percent: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _best_discount(book: PriceBook, sku_id: int) -> PriceListDiscount | None:
+def _best_discount(book: PriceBook, sku_id: int) -> DiscountRow | None:
     catalogs = book.sku_catalogs.get(sku_id, set())
     category = book.sku_categories.get(sku_id)
     applicable = [
@@ -275,23 +325,55 @@ def _best_discount(book: PriceBook, sku_id: int) -> PriceListDiscount | None:
     return min(applicable, key=lambda d: (-d.percent, d.id), default=None)
 
 
+CORE_PRICING = "commissary.pricing.builtin"
+LINE_CACHE_LIMIT = 200_000
+
+
 def price_line(
     ctx: Context, sku: Sku, quantity: int, *, category_id: int | None = None
 ) -> LinePrice:
-    """The whole resolution order for ``quantity`` of ``sku`` (see the module docstring)."""
-    quote = ctx.hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=quantity)
-    if quote is None:  # only when a plugin replaced the core resolver and passed
+    """The whole resolution order for ``quantity`` of ``sku`` (see the module docstring).
+
+    Where only the core prices (no enabled plugin implements ``resolve_unit_price`` or
+    ``adjust_unit_price``), a line depends on the price book alone, so it is kept there
+    per SKU and quantity: a catalog page or a 500-line cart reprices nothing it priced
+    before. Otherwise the hooks run for every line, and only for the plugins there are."""
+    hooks = ctx.hooks
+    core_resolves = hooks.implementers("resolve_unit_price") == (CORE_PRICING,)
+    adjusting = bool(hooks.implementers("adjust_unit_price"))
+    book = price_book(ctx) if core_resolves else None
+    key = (sku.id, quantity)
+    if book is not None and not adjusting and key in book.lines:
+        return book.lines[key]
+    if core_resolves:
         quote = base_quote(ctx, sku, quantity)
+    else:
+        quote = hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=quantity) or base_quote(
+            ctx, sku, quantity
+        )  # None only when a plugin replaced the core resolver and passed
+    adjustments: list[PriceAdjustment] = []
+    if adjusting:
+        adjustments = [
+            a
+            for result in hooks.adjust_unit_price(
+                ctx=ctx, sku=sku, category_id=category_id, quantity=quantity, quote=quote
+            )
+            for a in result
+        ]
+    line = _line(quantity, quote, adjustments, code=sku.code)
+    if book is not None and not adjusting:
+        if len(book.lines) >= LINE_CACHE_LIMIT:
+            book.lines = {}
+        book.lines[key] = line
+    return line
+
+
+def _line(
+    quantity: int, quote: PriceQuote, adjustments: list[PriceAdjustment], code: str = ""
+) -> LinePrice:
     unit = quote.unit
-    steps = list(quote.steps) or [PriceStep("price", quote.source, sku.code, unit)]
+    steps = list(quote.steps) or [PriceStep("price", quote.source, code, unit)]
     source = quote.source
-    adjustments: list[PriceAdjustment] = [
-        a
-        for result in ctx.hooks.adjust_unit_price(
-            ctx=ctx, sku=sku, category_id=category_id, quantity=quantity, quote=quote
-        )
-        for a in result
-    ]
     for adjustment in sorted(adjustments, key=lambda a: (a.order, a.source)):
         if adjustment.percent is not None:
             unit = unit * (Decimal(100) - adjustment.percent) / Decimal(100)

@@ -47,9 +47,7 @@ def sku_base_price(ctx: Context) -> ColumnElement[Any]:
                 ),
                 PriceListDiscount.category_id == Product.category_id,
                 PriceListDiscount.catalog_id.in_(
-                    select(CatalogSku.catalog_id)
-                    .where(CatalogSku.sku_id == Sku.id)
-                    .correlate(Sku)
+                    select(CatalogSku.catalog_id).where(CatalogSku.sku_id == Sku.id).correlate(Sku)
                 ),
             ),
         )

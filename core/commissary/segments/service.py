@@ -61,6 +61,27 @@ class CatalogAccess:
 UNRESTRICTED = CatalogAccess()
 # Per person and location, until the tenant's configuration changes.
 _access_caches = ConfigCache[CatalogAccess]()
+# Per person: assigning customer types bumps the configuration.
+_type_caches = ConfigCache[frozenset[int]]()
+
+
+def customer_type_ids(ctx: Context, user_id: int) -> frozenset[int]:
+    """The person's customer types, cached until the tenant's configuration changes (for
+    price lists and entitlements)."""
+    return _type_caches.get(
+        ctx,
+        lambda: frozenset(
+            ctx.session.scalars(
+                select(UserCustomerType.customer_type_id).where(UserCustomerType.user_id == user_id)
+            )
+        ),
+        user_id,
+    )
+
+
+def cached_customer_type_ids(ctx: Context, user_id: int) -> frozenset[int] | None:
+    """The person's customer types if already cached, without a query."""
+    return _type_caches.peek(ctx, user_id)
 
 
 def access_for(ctx: Context) -> CatalogAccess:

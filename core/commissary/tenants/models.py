@@ -36,6 +36,8 @@ class Tenant(Base):
     # Bumped whenever plugin activation or settings change, so every app process rebuilds
     # its cached per-tenant hook callers on the next request.
     config_version: Mapped[int] = mapped_column(default=1)
+    # The language of messages to people who chose none (notifications.catalog.LANGUAGES).
+    default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

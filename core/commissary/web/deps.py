@@ -274,9 +274,21 @@ class ApiUnit:
     """
 
     def __init__(
-        self, request: Request, slug: str, token: str | None, permission: Permission
+        self,
+        request: Request,
+        slug: str,
+        token: str | None,
+        permission: Permission,
+        *,
+        public_catalog: bool = False,
+        lookup: bool = False,
     ) -> None:
         self.request, self.slug, self.token, self.permission = request, slug, token, permission
+        # Catalog reads: visitors without a token are let in where the tenant's access mode
+        # makes the catalog public (what ``catalog_viewer`` decides for sync routes).
+        self.public_catalog = public_catalog
+        # Read-only work that needs no transaction (see ``Database.session``).
+        self.lookup = lookup and request.method in SAFE_METHODS
 
     async def run(self, work: Callable[[Context], T]) -> T:
         # The app's own executor: asyncio's hand-off costs less than anyio's (no cancel
@@ -286,13 +298,16 @@ class ApiUnit:
 
     def _run(self, work: Callable[[Context], T]) -> T:
         request = self.request
-        session: Session = request.app.state.db.session(write=request.method not in SAFE_METHODS)
+        session: Session = request.app.state.db.session(
+            write=request.method not in SAFE_METHODS, lookup=self.lookup
+        )
         try:
             tenant, actor = _tenant_and_actor(session, self.slug, self.token, TokenKind.API)
             ctx = _enter(request, session, tenant, actor)
             if actor is None:
-                raise NotAuthenticated("send a bearer token: POST /api/v1/auth/token")
-            if not has_permission(actor, self.permission):
+                if not (self.public_catalog and tenant.access_mode is not AccessMode.PRIVATE):
+                    raise NotAuthenticated("send a bearer token: POST /api/v1/auth/token")
+            elif not has_permission(actor, self.permission):
                 raise Forbidden(f"you lack the permission {self.permission.value}")
             result = work(ctx)
         except BaseException:
@@ -302,13 +317,17 @@ class ApiUnit:
         return result
 
 
-def api_unit(permission: Permission) -> Callable[..., object]:
+def api_unit(
+    permission: Permission, *, public_catalog: bool = False, lookup: bool = False
+) -> Callable[..., object]:
     async def unit(
         tenant_slug: str,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiUnit:
         token = credentials.credentials if credentials else None
-        return ApiUnit(request, tenant_slug, token, permission)
+        return ApiUnit(
+            request, tenant_slug, token, permission, public_catalog=public_catalog, lookup=lookup
+        )
 
     return unit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -31,7 +32,9 @@ def theme_chain(themes: dict[str, Theme], name: str) -> list[Theme]:
     return chain
 
 
-def build_environment(host: PluginHost, theme: str = DEFAULT_THEME) -> Environment:
+def build_environment(
+    host: PluginHost, theme: str = DEFAULT_THEME, *, auto_reload: bool = True
+) -> Environment:
     if theme not in host.themes:
         raise RuntimeError(
             f"theme {theme!r} is not installed (pip install -e themes/default for the default)"
@@ -46,8 +49,10 @@ def build_environment(host: PluginHost, theme: str = DEFAULT_THEME) -> Environme
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=auto_reload,
     )
 
+    @cache
     def static(filename: str) -> str:
         """The URL of a theme file: the child theme's copy wins over its parent's."""
         for t in chain:

@@ -10,6 +10,7 @@ import pytest
 from commissary.payments.policy import set_policy
 from commissary.testing import Portal, Shop
 from tests.helpers import order_count, sku_id, stock, user, wallet
+from tests.payments.po_support import deliver_events, ship
 
 PO_SETTINGS = {"number_pattern": r"PO-\d{6}", "number_hint": "PO- and 6 digits", "terms_days": 30}
 
@@ -25,6 +26,7 @@ def po_shop(portal: Portal) -> Shop:
     north = shop.location("N1", "North Store", manager=manager)
     shop.user("buyer@acme.test", roles=["buyer"], location=north, points=100)
     shop.user("admin@acme.test", roles=["tenant_admin"])
+    shop.user("clerk@acme.test", roles=["warehouse"])
     shop.product("Safety boots", [("BOOT-42", 150, 10)], category="footwear")
     shop.product("Cap", [("CAP", 10, 50)], category="shirts")
     ctx = shop.context()
@@ -75,6 +77,9 @@ def test_on_account_order_is_invoiced_with_terms_and_paid_off(po_shop: Shop) -> 
     assert r.json()["status"] == "approved"
     assert _used(shop) == ["20.0000", "20.0000"]
     admin = shop.api(user(shop, "admin@acme.test"))
+    assert admin.get("/purchase-orders/statement").json()["invoices"] == []  # not shipped
+    ship(shop, r.json(), {"BOOT-42": 2}, "ship-1")
+    deliver_events(shop)
     statement = admin.get("/purchase-orders/statement").json()
     (invoice,) = statement["invoices"]
     assert (invoice["po_number"], invoice["amount"], invoice["terms"]) == (
@@ -124,6 +129,8 @@ def test_rejected_lines_free_the_credit_and_approved_ones_are_invoiced(po_shop: 
     }
     assert manager.post(f"/approvals/{order['id']}/decision", json=body).status_code == 200
     assert _used(shop) == ["20.0000", "20.0000"]  # 30 of the PO's 230 points rejected
+    ship(shop, order, {"BOOT-42": 2}, "ship-1")
+    deliver_events(shop)
     admin = shop.api(user(shop, "admin@acme.test"))
     assert [i["amount"] for i in admin.get("/purchase-orders/statement").json()["invoices"]] == [
         "20.0000"
@@ -131,7 +138,10 @@ def test_rejected_lines_free_the_credit_and_approved_ones_are_invoiced(po_shop: 
 
 
 def test_another_tenants_invoices_and_locations_are_404(po_shop: Shop) -> None:
-    assert _checkout(po_shop, [("BOOT-42", 2)], "PO-123456", "k").status_code == 201
+    r = _checkout(po_shop, [("BOOT-42", 2)], "PO-123456", "k")
+    assert r.status_code == 201
+    ship(po_shop, r.json(), {"BOOT-42": 2}, "ship-1")
+    deliver_events(po_shop)
     admin = po_shop.api(user(po_shop, "admin@acme.test"))
     invoice_id = admin.get("/purchase-orders/statement").json()["invoices"][0]["id"]
     other = po_shop.portal.tenant("globex", plugins={"purchase_order": {}})
@@ -163,8 +173,10 @@ def test_concurrent_checkouts_never_pass_the_credit_limit(po_shop: Shop) -> None
     outcomes: list[str] = []
 
     def checkout(i: int) -> None:
-        ctx = shop.context(people[i])
+        # Context after the barrier: it opens the write transaction (one writer at a
+        # time on SQLite), so opening it before would block the others at the barrier.
         barrier.wait()
+        ctx = shop.context(people[i])
         try:
             service.submit(
                 ctx,

@@ -5,7 +5,6 @@ private-address check."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,25 +19,6 @@ from tests.helpers import sku_id, user
 from tests.notifications.peers import HttpReceiver
 
 LOCAL = '["127.0.0.1/32"]'
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    r = HttpReceiver()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def hooked(portal: Portal, monkeypatch: pytest.MonkeyPatch) -> Shop:
-    monkeypatch.setenv(ENV, LOCAL)  # the operator allows the local receiver
-    shop = portal.tenant("acme", threshold=300, plugins={"allowance": {}, "webhooks": {}})
-    manager = shop.user("manager@acme.test", roles=["manager"])
-    north = shop.location("N1", "North Store", manager=manager)
-    shop.user("buyer@acme.test", roles=["buyer"], location=north, points=1000)
-    shop.user("admin@acme.test", roles=["tenant_admin"])
-    shop.product("Polo shirt", [("POLO-S", 40, 10)], category="shirts")
-    return shop
 
 
 def admin(shop: Shop):  # type: ignore[no-untyped-def]

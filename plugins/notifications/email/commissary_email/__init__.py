@@ -3,7 +3,8 @@
 Delivers every ``notification`` event of a tenant where the plugin is enabled to the
 person's e-mail address over the tenant's SMTP server (STARTTLS or TLS, optional auth),
 as plain text with an HTML alternative. A refused or failed send raises, so the worker
-retries this channel with backoff; other channels are unaffected.
+retries this channel with backoff; other channels are unaffected. The messages of one
+worker batch to the same server share one SMTP session, closed when the batch ends.
 """
 
 from __future__ import annotations
@@ -29,3 +30,11 @@ def on_notification(ctx: Context, event: dict[str, Any]) -> None:
         return  # nobody to write to: nothing to retry
     settings = ctx.settings(EmailSettings)
     sender.send(settings, sender.build(settings, event, ctx.tenant.slug))
+
+
+@hookimpl
+def outbox_batch_finished() -> None:
+    """Close the SMTP sessions this batch kept open."""
+    from commissary_email.sender import POOL
+
+    POOL.close_all()

@@ -21,6 +21,9 @@ class EmailSettings(PluginSettings):
     from_name: str = Field(default="", max_length=200)
     reply_to: str = Field(default="", max_length=254)
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # One SMTP session carries the messages of a worker batch to this server; after this
+    # many it is closed and a new one opened (many servers limit messages per session).
+    messages_per_connection: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("from_address", "reply_to")
     @classmethod

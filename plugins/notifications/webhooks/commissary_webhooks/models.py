@@ -15,14 +15,16 @@ PLUGIN = {"plugin": "webhooks"}
 
 class Endpoint(TenantScoped, Base):
     """Where to POST events. ``topics`` filters them (empty: every topic). The secret
-    signs each body; it is needed in clear to sign, so it is stored, and shown once."""
+    signs each body; it is needed in clear to sign, so it is stored *encrypted*
+    (:mod:`commissary_webhooks.sealing`), and shown once, on creation and rotation."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = ({"info": PLUGIN},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    secret_rotated_at: Mapped[datetime | None]
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -30,7 +32,8 @@ class Endpoint(TenantScoped, Base):
 
 
 class Delivery(TenantScoped, Base):
-    """One POST of one event to one endpoint: its outcome, kept for the admins."""
+    """One POST of one event to one endpoint: its outcome, kept for the admins.
+    ``outbox_event_id`` is 0 for a test event sent from the endpoint's page."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (

@@ -13,6 +13,7 @@ class EndpointCreate(BaseModel):
     url: str = Field(min_length=8, max_length=2000)
     topics: list[str] = Field(default_factory=list, max_length=20)
     description: str = Field(default="", max_length=200)
+    active: bool = True
 
 
 class EndpointPublic(BaseModel):

@@ -21,6 +21,7 @@ from commissary import (
     PluginRoutes,
     PluginSettings,
     ScheduledJob,
+    acts_tenant_wide,
     has_permission,
     hookimpl,
     utcnow,
@@ -87,4 +88,8 @@ def menu_links(ctx: Context) -> list[MenuLink]:
     if ctx.actor is not None and has_permission(ctx.actor, Permission.POINTS_GRANT):
         links.append(MenuLink("Grant points", f"/t/{ctx.tenant.slug}/wallet/grant", "manage"))
         links.append(MenuLink("Points requests", f"/t/{ctx.tenant.slug}/wallet/requests", "manage"))
+        if acts_tenant_wide(ctx.actor):
+            links.append(
+                MenuLink("Allowance programs", f"/t/{ctx.tenant.slug}/wallet/programs", "manage")
+            )
     return links

@@ -64,3 +64,15 @@ def create_program(ctx: GranterCtx, body: ProgramCreate) -> ProgramPublic:
 def deactivate_program(ctx: GranterCtx, program_id: int) -> ProgramPublic:
     """Stop renewing; points granted already stay (and expire as they would)."""
     return ProgramPublic.of(programs.set_active(ctx, program_id, False))
+
+
+@router.put("/wallet/programs/{program_id}", response_model=ProgramPublic)
+def update_program(ctx: GranterCtx, program_id: int, body: ProgramCreate) -> ProgramPublic:
+    """Change a program (tenant administrators); later renewals follow the new terms."""
+    return ProgramPublic.of(programs.update_program(ctx, program_id, body))
+
+
+@router.post("/wallet/programs/{program_id}/activate", response_model=ProgramPublic)
+def activate_program(ctx: GranterCtx, program_id: int) -> ProgramPublic:
+    """Renew again from the current period."""
+    return ProgramPublic.of(programs.set_active(ctx, program_id, True))

@@ -8,7 +8,9 @@ can be run by any scheduler, twice, or by two processes at once:
 - ``remind_all``: a ``points_expiring`` event per user, lot and threshold, once (a
   unique ``allowance_reminders`` row is the dedupe key).
 
-The worker runs all three hourly (``register_jobs`` in the plugin's ``__init__``). They
+The reminder thresholds are each tenant's (tenant admins set them on the notifications
+admin page). The worker runs all three hourly (``register_jobs`` in the plugin's
+``__init__``). They
 can also be run by hand or from cron::
 
     python -m commissary_allowance.jobs renew|expire|remind [--days 14,3]
@@ -29,13 +31,13 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from commissary import emit_event, utcnow
+from commissary import all_notification_settings, emit_event, utcnow
 from commissary_allowance.lots import due_wallets, expire_wallet, expiring
 from commissary_allowance.models import Lot, Reminder, Wallet
 from commissary_allowance.programs import renew_all
 
 Transactions = Callable[[], AbstractContextManager[Session]]
-REMINDER_DAYS = (14, 3)
+REMINDER_DAYS = (14, 3)  # a tenant without notification settings of its own
 
 __all__ = ["expire_all", "remind_all", "renew_all"]
 
@@ -53,15 +55,25 @@ def expire_all(transaction: Transactions, now: datetime) -> int:
 
 
 def remind_all(
-    transaction: Transactions, now: datetime, days: tuple[int, ...] = REMINDER_DAYS
+    transaction: Transactions, now: datetime, days: tuple[int, ...] | None = None
 ) -> int:
     """Emit ``points_expiring`` for lots expiring within a threshold; returns how many.
 
-    For a lot within several thresholds at once, every threshold's key is recorded and
-    one event is sent, for the smallest (the most urgent) threshold."""
-    if not days:
+    The thresholds are each tenant's own (``points_expiring_days`` of its notification
+    settings, 14 and 3 days by default); ``days`` overrides them for every tenant. For a
+    lot within several thresholds at once, every threshold's key is recorded and one
+    event is sent, for the smallest (the most urgent) threshold."""
+    with transaction() as session:
+        own = (
+            {t: x.points_expiring_days for t, x in all_notification_settings(session).items()}
+            if days is None
+            else {}
+        )
+    default = days if days is not None else REMINDER_DAYS
+    longest = max([*default, *(d for ds in own.values() for d in ds)], default=0)
+    if not longest:
         return 0
-    horizon = now + timedelta(days=max(days))
+    horizon = now + timedelta(days=longest)
     with transaction() as session:
         wallets = session.execute(
             select(Lot.tenant_id, Lot.wallet_id, Wallet.user_id)
@@ -72,6 +84,10 @@ def remind_all(
         ).all()
     sent = 0
     for tenant_id, wallet_id, user_id in wallets:
+        thresholds = own.get(tenant_id, default)
+        if not thresholds:
+            continue  # the tenant turned points reminders off
+        until = now + timedelta(days=max(thresholds))
         with transaction() as session:
             session.info["tenant_id"] = tenant_id
             insert = (
@@ -79,10 +95,10 @@ def remind_all(
                 if session.get_bind().dialect.name == "postgresql"
                 else sqlite.insert
             )
-            for lot in expiring(session, wallet_id, now, horizon):
+            for lot in expiring(session, wallet_id, now, until):
                 assert lot.expires_at is not None and lot.lot_id is not None
                 fired = []
-                for threshold in sorted(days):
+                for threshold in sorted(thresholds):
                     if lot.expires_at > now + timedelta(days=threshold):
                         continue
                     new = session.scalar(
@@ -151,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args[0] == "expire":
         print(f"expired {expire_all(transaction, now)} points")
     else:
-        days: tuple[int, ...] = REMINDER_DAYS
+        days: tuple[int, ...] | None = None  # each tenant's own thresholds
         if len(args) == 3 and args[1] == "--days":
             try:
                 days = tuple(int(d) for d in args[2].split(",") if d.strip())

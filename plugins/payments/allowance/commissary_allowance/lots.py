@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from commissary import emit_event
 from commissary_allowance.models import EntryKind, LedgerEntry, Lot, Wallet
 from commissary_allowance.service import move_wallet
 
@@ -139,10 +140,15 @@ def lock_wallet(session: Session, wallet_id: int) -> None:
 
 def expire_wallet(session: Session, tenant_id: int, wallet_id: int, now: datetime) -> int:
     """Expire what is left of the wallet's lots due by ``now``; returns the points taken.
-    Closes the lots with nothing left (so the job never looks at them again)."""
+    Closes the lots with nothing left (so the job never looks at them again).
+
+    Each lot that loses points emits one ``points_expired`` event in this transaction,
+    for the wallet's owner; the wallet lock and the replay make a second (or concurrent)
+    run find nothing left, so it emits nothing again."""
     lock_wallet(session, wallet_id)
     state = replay(session, wallet_id)
     taken = 0
+    owner: int | None = None
     for credit in state.credits:
         if credit.lot_id is None or credit.expires_at is None or credit.expires_at > now:
             continue
@@ -157,6 +163,20 @@ def expire_wallet(session: Session, tenant_id: int, wallet_id: int, now: datetim
                 key=f"expire:{credit.lot_id}:{credit.expiries}",
                 reason="points expired",
                 lot_id=credit.lot_id,
+            )
+            if owner is None:
+                owner = session.scalar(select(Wallet.user_id).where(Wallet.id == wallet_id))
+            emit_event(
+                session,
+                tenant_id,
+                "points_expired",
+                {
+                    "user_id": owner,
+                    "wallet_id": wallet_id,
+                    "lot_id": credit.lot_id,
+                    "points": points,
+                    "expired_at": credit.expires_at.isoformat(),
+                },
             )
             credit.remaining = 0
             taken += points

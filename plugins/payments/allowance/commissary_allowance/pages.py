@@ -24,6 +24,7 @@ from commissary import (
 from commissary_allowance import requests, service
 from commissary_allowance.api import wallet_parts
 from commissary_allowance.models import Wallet
+from commissary_allowance.pages_programs import router as programs_router
 from commissary_allowance.pages_requests import router as requests_router
 from commissary_allowance.settings import AllowanceSettings
 
@@ -109,3 +110,4 @@ def grant(
 
 
 router.include_router(requests_router)
+router.include_router(programs_router)

@@ -30,9 +30,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commissary import Context, Forbidden, NotFound, User, acts_tenant_wide
+from commissary import Conflict, Context, Forbidden, NotFound, User, acts_tenant_wide
 from commissary_allowance.lots import forfeit_above_cap, lock_wallet, replay
-from commissary_allowance.models import GENERAL, EntryKind, LedgerEntry, Program, Wallet
+from commissary_allowance.models import GENERAL, EntryKind, LedgerEntry, Lot, Program, Wallet
 from commissary_allowance.schemas import ProgramCreate
 from commissary_allowance.service import add_lot, ensure_wallet, move_wallet
 
@@ -99,9 +99,24 @@ def _check_categories(ctx: Context, ids: list[int]) -> None:
         raise NotFound(f"no category {missing[0]} in this portal")
 
 
+def _check_customer_type(ctx: Context, customer_type_id: int | None) -> None:
+    """The customer type must exist in this tenant (another tenant's id answers 404)."""
+    if customer_type_id is None:
+        return
+    from sqlalchemy import column, table
+
+    types = table("customer_types", column("id"), column("tenant_id"))
+    found = ctx.session.scalar(
+        select(types.c.id).where(types.c.tenant_id == ctx.tenant.id, types.c.id == customer_type_id)
+    )
+    if found is None:
+        raise NotFound(f"no customer type {customer_type_id} in this portal")
+
+
 def create_program(ctx: Context, body: ProgramCreate) -> Program:
     _require_admin(ctx)
     _check_categories(ctx, body.category_ids)
+    _check_customer_type(ctx, body.customer_type_id)
     program = Program(
         tenant_id=ctx.tenant.id,
         name=body.name.strip(),
@@ -127,6 +142,46 @@ def program_of(ctx: Context, program_id: int) -> Program:
     program = ctx.session.get(Program, program_id)
     if program is None or program.tenant_id != ctx.tenant.id:
         raise NotFound("no such program")
+    return program
+
+
+def has_granted(ctx: Context, program_id: int) -> bool:
+    """Whether any period of the program was granted already (it left a lot)."""
+    return (
+        ctx.session.scalar(select(Lot.id).where(Lot.program_id == program_id).limit(1)) is not None
+    )
+
+
+def update_program(ctx: Context, program_id: int, body: ProgramCreate) -> Program:
+    """Change a program; later renewals follow the new terms, granted points stay as they
+    were. Once a period was granted, the renewal date and the period stay (each period is
+    granted once by its start date: moving it would grant a period twice), and the
+    program cannot switch between the general wallet and a restricted one."""
+    _require_admin(ctx)
+    program = program_of(ctx, program_id)
+    _check_categories(ctx, body.category_ids)
+    _check_customer_type(ctx, body.customer_type_id)
+    if has_granted(ctx, program.id):
+        if body.starts_on != program.starts_on or body.period != program.period:
+            raise Conflict(
+                "this program has granted points already: its renewal date and period stay; "
+                "deactivate it and create a new one to change them"
+            )
+        if bool(body.category_ids) != bool(program.category_ids):
+            raise Conflict(
+                "this program has granted points already: it cannot switch between the "
+                "general wallet and a restricted one; create a new program instead"
+            )
+    program.name = body.name.strip()
+    program.customer_type_id = body.customer_type_id
+    program.points_per_period = body.points_per_period
+    program.period = body.period
+    program.starts_on = body.starts_on
+    program.expiry_days = body.expiry_days
+    program.rollover_cap = body.rollover_cap
+    program.prorate = body.prorate
+    program.category_ids = sorted(set(body.category_ids))
+    ctx.session.flush()
     return program
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from commissary import Context, Permission, api_requires
 from commissary_purchase_order import service
-from commissary_purchase_order.models import CreditLimit
+from commissary_purchase_order.models import CreditLimit, Invoice, PoAuthorization
 
 router = APIRouter(prefix="/purchase-orders", tags=["purchase orders"])
 AdminCtx = Annotated[Context, Depends(api_requires(Permission.PLUGINS_MANAGE))]
@@ -39,9 +39,20 @@ class LimitPublic(LimitIn):
         )
 
 
+class ShippedLinePublic(BaseModel):
+    line_id: int
+    sku_code: str
+    description: str
+    quantity: int
+    points: int
+    amount: Decimal
+
+
 class InvoiceLine(BaseModel):
     id: int
+    number: str
     order_id: int
+    shipment_id: int | None
     po_number: str
     amount: Decimal
     currency: str
@@ -49,6 +60,24 @@ class InvoiceLine(BaseModel):
     issued_on: date
     due_on: date
     overdue: bool
+    lines: list[ShippedLinePublic]
+
+    @classmethod
+    def of(cls, invoice: Invoice, auth: PoAuthorization, today: date | None) -> InvoiceLine:
+        return cls(
+            id=invoice.id,
+            number=invoice.number,
+            order_id=auth.order_id,
+            shipment_id=invoice.shipment_id,
+            po_number=auth.po_number,
+            amount=invoice.amount,
+            currency=auth.currency,
+            terms=auth.terms,
+            issued_on=invoice.issued_on,
+            due_on=invoice.due_on,
+            overdue=today is not None and invoice.due_on < today,
+            lines=[ShippedLinePublic.model_validate(x) for x in invoice.lines],
+        )
 
 
 class Statement(BaseModel):
@@ -79,17 +108,7 @@ def statement(ctx: AdminCtx, location_id: Annotated[int | None, Query()] = None)
     """Open invoices, oldest due first, with what is overdue today."""
     today = ctx.now.date()
     lines = [
-        InvoiceLine(
-            id=invoice.id,
-            order_id=auth.order_id,
-            po_number=auth.po_number,
-            amount=invoice.amount,
-            currency=auth.currency,
-            terms=auth.terms,
-            issued_on=invoice.issued_on,
-            due_on=invoice.due_on,
-            overdue=invoice.due_on < today,
-        )
+        InvoiceLine.of(invoice, auth, today)
         for invoice, auth in service.open_invoices(ctx.session, location_id)
     ]
     return Statement(
@@ -105,14 +124,4 @@ def pay_invoice(ctx: AdminCtx, invoice_id: int) -> InvoiceLine:
     """Record that the company paid an invoice; its amount frees the credit line."""
     invoice = service.mark_paid(ctx.session, invoice_id, ctx.now)
     auth = service.authorization(ctx.session, f"po:{invoice.authorization_id}")
-    return InvoiceLine(
-        id=invoice.id,
-        order_id=auth.order_id,
-        po_number=auth.po_number,
-        amount=invoice.amount,
-        currency=auth.currency,
-        terms=auth.terms,
-        issued_on=invoice.issued_on,
-        due_on=invoice.due_on,
-        overdue=False,
-    )
+    return InvoiceLine.of(invoice, auth, None)

@@ -20,6 +20,7 @@ from commissary import (
     User,
 )
 from commissary_purchase_order import service
+from commissary_purchase_order.invoicing import uninvoiced
 from commissary_purchase_order.models import PoAuthorization
 from commissary_purchase_order.settings import PurchaseOrderSettings
 
@@ -68,35 +69,21 @@ class PurchaseOrderPayment(PaymentMethod):
             terms=settings.terms,
             idempotency_key=request.idempotency_key,
         )
+        if request.capture:
+            # Taken at once (no approval needed): invoiced when it ships.
+            auth.captured = request.amount
         session.add(auth)
         session.flush()
         reference = f"po:{auth.id}"
         if request.capture:
-            service.issue_invoice(
-                session,
-                self.ctx.tenant.id,
-                auth,
-                request.amount,
-                f"{request.idempotency_key}:invoice",
-                self.ctx.now,
-                settings.terms_days,
-            )
             return PaymentResult(ResultState.CAPTURED, request.amount, reference=reference)
         return PaymentResult(ResultState.AUTHORIZED, request.amount, reference=reference)
 
     def capture(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
-        """Approved lines are invoiced (their exposure stays until the invoice is paid)."""
+        """Approved lines: the amount is due, and is invoiced as the goods ship
+        (``invoicing``); its exposure stays on the credit line until the invoice is paid."""
         auth = service.authorization(self.ctx.session, payment.reference)
-        terms_days = self.ctx.settings(PurchaseOrderSettings).terms_days
-        service.issue_invoice(
-            self.ctx.session,
-            self.ctx.tenant.id,
-            auth,
-            amount,
-            idempotency_key,
-            self.ctx.now,
-            terms_days,
-        )
+        service.add_captured(self.ctx.session, auth.id, amount)
         return PaymentResult(ResultState.CAPTURED, amount, reference=payment.reference)
 
     def void(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
@@ -106,17 +93,23 @@ class PurchaseOrderPayment(PaymentMethod):
         return PaymentResult(ResultState.VOIDED, amount, reference=payment.reference)
 
     def refund(self, payment: PaymentRef, amount: Decimal, idempotency_key: str) -> PaymentResult:
-        """A credit note: a negative invoice, settled at once, and the exposure freed."""
-        auth = service.authorization(self.ctx.session, payment.reference)
-        service.issue_invoice(
-            self.ctx.session,
-            self.ctx.tenant.id,
-            auth,
-            -amount,
-            idempotency_key,
-            self.ctx.now,
-            0,
-            paid=True,
-        )
-        service.give_back(self.ctx.session, auth.location_id, amount)
+        """Lines cancelled before they shipped were never invoiced: their amount just
+        frees the credit line. What was invoiced already gets a credit note (a negative
+        invoice, settled at once). Either way the exposure is freed."""
+        session = self.ctx.session
+        auth = service.authorization(session, payment.reference)
+        credit = amount - max(Decimal(0), min(amount, uninvoiced(self.ctx, auth)))
+        if credit > 0:
+            service.issue_invoice(
+                session,
+                self.ctx.tenant.id,
+                auth,
+                -credit,
+                idempotency_key,
+                self.ctx.now,
+                0,
+                paid=True,
+            )
+        service.add_refunded(session, auth.id, amount)
+        service.give_back(session, auth.location_id, amount)
         return PaymentResult(ResultState.REFUNDED, amount, reference=payment.reference)

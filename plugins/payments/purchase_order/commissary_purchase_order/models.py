@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commissary import Base, TenantScoped, utcnow
@@ -48,11 +57,26 @@ class PoAuthorization(TenantScoped, Base):
     terms: Mapped[str] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Approved (captured) and refunded money: what was captured and is not yet invoiced
+    # is invoiced when it ships (see ``invoicing``).
+    captured: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    refunded: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
+    # How many points of the order have shipped, by this plugin's count: the cursor on the
+    # order's captured tape (changed by one conditional UPDATE per shipment).
+    shipped_points: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Invoice(TenantScoped, Base):
+    """An invoice for the PO share of one shipment (``shipment_id``, ``lines``), or a
+    credit note (a negative amount, settled at once) for a refund of invoiced goods."""
+
     __tablename__ = "po_invoices"
-    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        # One invoice per shipment and PO tender: a redelivered event cannot invoice twice.
+        UniqueConstraint("authorization_id", "shipment_id"),
+        Index("ix_po_invoices_due_on", "due_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     authorization_id: Mapped[int] = mapped_column(
@@ -63,3 +87,11 @@ class Invoice(TenantScoped, Base):
     due_on: Mapped[date]
     paid_at: Mapped[datetime | None]
     idempotency_key: Mapped[str] = mapped_column(String(255))
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id", ondelete="SET NULL"))
+    # The shipped lines: ``{line_id, sku_code, description, quantity, unit_points, points,
+    # amount}`` (``amount``: this invoice's share of the line), as shipped.
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+
+    @property
+    def number(self) -> str:
+        return f"INV-{self.id:06d}"

@@ -68,6 +68,24 @@ def authorization(session: Session, reference: str) -> PoAuthorization:
     return found
 
 
+def add_captured(session: Session, auth_id: int, amount: Decimal) -> None:
+    session.execute(
+        update(PoAuthorization)
+        .where(PoAuthorization.id == auth_id)
+        .values(captured=PoAuthorization.captured + amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def add_refunded(session: Session, auth_id: int, amount: Decimal) -> None:
+    session.execute(
+        update(PoAuthorization)
+        .where(PoAuthorization.id == auth_id)
+        .values(refunded=PoAuthorization.refunded + amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def issue_invoice(
     session: Session,
     tenant_id: int,

@@ -207,9 +207,10 @@ def _updates(event: dict[str, object]) -> list[WebhookUpdate]:
         "payment_intent.canceled": (ResultState.VOIDED, "amount"),
         "payment_intent.payment_failed": (ResultState.DECLINED, "amount"),
     }
+    # Stripe's amounts are running totals of the intent or charge (cumulative).
     if kind in states:
         state, key = states[kind]
-        return [WebhookUpdate(str(obj.get("id")), state, major(key), event_id)]
+        return [WebhookUpdate(str(obj.get("id")), state, major(key), event_id, cumulative=True)]
     if kind == "charge.refunded" and obj.get("payment_intent"):
         return [
             WebhookUpdate(
@@ -217,6 +218,7 @@ def _updates(event: dict[str, object]) -> list[WebhookUpdate]:
                 ResultState.REFUNDED,
                 major("amount_refunded"),
                 event_id,
+                cumulative=True,
             )
         ]
     return []
