@@ -31,7 +31,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from _loadgen import RawTransport  # noqa: E402
 
-from orders import RESULTS, Server, db_url, log, recreate_database  # noqa: E402
+from commissary.web.csrf import new_token as new_csrf_token  # noqa: E402
+from orders import RESULTS, SECRET, Server, db_url, log, recreate_database  # noqa: E402
 
 TARGETS = {"json": 600.0, "html": 400.0, "p99_ms": 50.0, "cart_ms": 20.0}
 WORDS = ["jacket", "boots", "gloves", "helmet", "shirt", "vest", "trousers", "cap", "mask"]
@@ -268,7 +269,13 @@ async def _load(
     async def client() -> None:
         nonlocal errors
         transport = RawTransport(f"{base}/t/catalog", info["api_token"])
-        cookie = {"Cookie": f"cs_catalog={info['page_token']}"} if kind == "html" else {}
+        # A returning browser: its session and its CSRF cookie (signed with the server's key).
+        csrf = new_csrf_token(SECRET)
+        cookie = (
+            {"Cookie": f"cs_catalog={info['page_token']}; csrftoken={csrf}"}
+            if kind == "html"
+            else {}
+        )
         done = 0
         while time.monotonic() < stop:
             headers = dict(cookie)

@@ -11,19 +11,23 @@ from markupsafe import Markup
 from commissary.catalog import index, service
 from commissary.context import Context
 from commissary.entitlements import service as entitlements
+from commissary.identity.permissions import Permission
 from commissary.kits import service as kit_service
 from commissary.tenants.cache import ConfigCache
-from commissary.web.deps import cache_headers, catalog_viewer
+from commissary.web.deps import ApiUnit, cache_headers, catalog_viewer, page_unit
 from commissary.web.rendering import render
 
 router = APIRouter()
 ViewerCtx = Annotated[Context, Depends(catalog_viewer(api=False))]
+CatalogPageUnit = Annotated[
+    ApiUnit, Depends(page_unit(Permission.CATALOG_VIEW, public_catalog=True, lookup=True))
+]
 
 
 @router.get("/", response_class=HTMLResponse, name="catalog")
-def catalog(
+async def catalog(
     request: Request,
-    ctx: ViewerCtx,
+    unit: CatalogPageUnit,
     q: Annotated[str, Query(max_length=200)] = "",
     category: Annotated[str | None, Query(max_length=100)] = None,
     size: Annotated[str | None, Query(max_length=40)] = None,
@@ -31,36 +35,40 @@ def catalog(
     sort: Annotated[str, Query(pattern="^(name|-name|newest|price|-price)$")] = "name",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    result = service.list_products(
-        ctx,
-        q=q,
-        category=category or None,
-        size=size or None,
-        colour=colour or None,
-        sort=sort,
-        page=page,
-    )
-    sizes, colours = service.attribute_values(ctx)
-    response = render(
-        request,
-        "catalog.html",
-        ctx,
-        result=result,
-        product_grid=_product_grid(request, ctx, result.items),
-        q=q,
-        category=category,
-        size=size,
-        colour=colour,
-        sort=sort,
-        price_sorts=service.prices_shown(ctx),
-        sizes=sizes,
-        colours=colours,
-        categories=index.categories(ctx),
-        # Signed-in buyers learn of kits here (no query once cached for the tenant).
-        sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
-    )
-    cache_headers(ctx, response.headers)
-    return response
+    def work(ctx: Context) -> HTMLResponse:
+        result = service.list_products(
+            ctx,
+            q=q,
+            category=category or None,
+            size=size or None,
+            colour=colour or None,
+            sort=sort,
+            page=page,
+        )
+        sizes, colours = service.attribute_values(ctx)
+        response = render(
+            request,
+            "catalog.html",
+            ctx,
+            result=result,
+            product_grid=_product_grid(request, ctx, result.items),
+            q=q,
+            category=category,
+            size=size,
+            colour=colour,
+            sort=sort,
+            price_sorts=service.prices_shown(ctx),
+            sizes=sizes,
+            colours=colours,
+            categories=index.categories(ctx),
+            # Signed-in buyers learn of kits here (no query once cached for the tenant).
+            sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
+        )
+        cache_headers(ctx, response.headers)
+        return response
+
+    # Sign-in, the listing and the rendering in one thread hand-off (``ApiUnit``).
+    return await unit.run(work)
 
 
 # Rendered product grids, by what they show: a grid's HTML is fully determined by the

@@ -282,6 +282,7 @@ class ApiUnit:
         *,
         public_catalog: bool = False,
         lookup: bool = False,
+        kind: TokenKind = TokenKind.API,
     ) -> None:
         self.request, self.slug, self.token, self.permission = request, slug, token, permission
         # Catalog reads: visitors without a token are let in where the tenant's access mode
@@ -289,6 +290,7 @@ class ApiUnit:
         self.public_catalog = public_catalog
         # Read-only work that needs no transaction (see ``Database.session``).
         self.lookup = lookup and request.method in SAFE_METHODS
+        self.kind = kind  # API: a bearer token; SESSION: a page's session cookie
 
     async def run(self, work: Callable[[Context], T]) -> T:
         # The app's own executor: asyncio's hand-off costs less than anyio's (no cancel
@@ -302,11 +304,15 @@ class ApiUnit:
             write=request.method not in SAFE_METHODS, lookup=self.lookup
         )
         try:
-            tenant, actor = _tenant_and_actor(session, self.slug, self.token, TokenKind.API)
+            tenant, actor = _tenant_and_actor(session, self.slug, self.token, self.kind)
             ctx = _enter(request, session, tenant, actor)
             if actor is None:
                 if not (self.public_catalog and tenant.access_mode is not AccessMode.PRIVATE):
-                    raise NotAuthenticated("send a bearer token: POST /api/v1/auth/token")
+                    raise NotAuthenticated(
+                        "send a bearer token: POST /api/v1/auth/token"
+                        if self.kind is TokenKind.API
+                        else "sign in to continue"
+                    )
             elif not has_permission(actor, self.permission):
                 raise Forbidden(f"you lack the permission {self.permission.value}")
             result = work(ctx)
@@ -328,6 +334,27 @@ def api_unit(
         token = credentials.credentials if credentials else None
         return ApiUnit(
             request, tenant_slug, token, permission, public_catalog=public_catalog, lookup=lookup
+        )
+
+    return unit
+
+
+def page_unit(
+    permission: Permission, *, public_catalog: bool = False, lookup: bool = False
+) -> Callable[..., object]:
+    """``ApiUnit`` for a page: the person of the session cookie, rendering included in
+    the one hand-off (the catalog page, the most visited page of a portal)."""
+
+    async def unit(tenant_slug: str, request: Request) -> ApiUnit:
+        token = request.cookies.get(session_cookie(tenant_slug))
+        return ApiUnit(
+            request,
+            tenant_slug,
+            token,
+            permission,
+            public_catalog=public_catalog,
+            lookup=lookup,
+            kind=TokenKind.SESSION,
         )
 
     return unit
