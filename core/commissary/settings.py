@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # Re-read a template when its file changes (for people editing a theme). Off, each
     # render saves a stat() of every template it uses.
     template_reload: bool = True
+    # Where people reach this deployment ("https://portal.example.com"): links in mails are
+    # absolute from it (a tenant with its own host name gets links on that host). Unset,
+    # mails link relative to the site, which is fine for a demo only.
+    public_url: str | None = None
     # Where "/" sends visitors (the demo's portal); otherwise to the operator console.
     default_tenant: str | None = None
 

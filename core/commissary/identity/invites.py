@@ -32,6 +32,7 @@ from commissary.identity.models import User, UserInvite
 from commissary.identity.passwords import hash_password
 from commissary.jobs.outbox import emit
 from commissary.notifications.catalog import LANGUAGES
+from commissary.tenants.service import portal_url
 
 INVITE_DAYS = 7
 
@@ -114,7 +115,7 @@ def _send(ctx: Context, user: User, base_url: str) -> Invitation:
     )
     ctx.session.add(invite)
     ctx.session.flush()
-    url = f"{base_url.rstrip('/')}/t/{ctx.tenant.slug}/invite/{secret}"
+    url = f"{portal_url(ctx.tenant, base_url)}/invite/{secret}"
     inviter = ctx.actor.name if ctx.actor else ctx.tenant.name
     emit(
         ctx.session,

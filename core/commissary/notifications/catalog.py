@@ -221,8 +221,15 @@ KINDS: dict[str, Kind] = {
             True,
             "{{ points }} of your points expired",
             "Hello {{ user.name }},\n\n{{ points }} of your points expired on {{ expired_on }} "
-            "and are no longer in your balance.\n\n{{ tenant.url }}/wallet",
-            {"user": _BUYER, "points": 120, "expired_on": "2026-11-30", "lot_id": 7},
+            "{% if above_cap %}(a new period began and only part of the earlier points carry "
+            "over) {% endif %}and are no longer in your balance.\n\n{{ tenant.url }}/wallet",
+            {
+                "user": _BUYER,
+                "points": 120,
+                "expired_on": "2026-11-30",
+                "lot_id": 7,
+                "above_cap": False,
+            },
         ),
         Kind(
             "user_invited",

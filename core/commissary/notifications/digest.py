@@ -72,11 +72,7 @@ def _send_one(ctx: Context, user: User) -> int:
     ]
     variables = {
         "items": items,
-        "tenant": {
-            "name": ctx.tenant.name,
-            "slug": ctx.tenant.slug,
-            "url": f"/t/{ctx.tenant.slug}",
-        },
+        "tenant": service.tenant_vars(ctx),
         "user": {"id": user.id, "name": user.name, "email": user.email},
     }
     language = service.language_of(ctx, user)

@@ -291,6 +291,8 @@ def points_expired(ctx: Context, event: dict[str, Any]) -> int:
         "points": int(event.get("points") or 0),
         "expired_on": expired_at[:10],
         "lot_id": event.get("lot_id"),
+        # A renewal forfeited points above the program's rollover cap (not a lot's date).
+        "above_cap": event.get("cause") == "rollover_cap",
     }
     return service.send(ctx, "points_expired", people, variables, "points_expired")
 

@@ -36,6 +36,7 @@ from commissary.notifications.models import (
 )
 from commissary.notifications.rendering import Rendered, TemplateProblem, check, render
 from commissary.orders.models import Order
+from commissary.tenants.service import portal_url
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def customised(ctx: Context) -> set[tuple[str, str]]:
 
 
 def sample_variables(ctx: Context, kind: Kind) -> dict[str, Any]:
-    return {**catalog.sample(kind), "tenant": _tenant_vars(ctx)}
+    return {**catalog.sample(kind), "tenant": tenant_vars(ctx)}
 
 
 def preview(ctx: Context, key: str, subject: str, body: str) -> Rendered:
@@ -124,8 +125,8 @@ def reset_template(ctx: Context, key: str, language: str) -> TemplateView:
     return template(ctx, key, language)
 
 
-def _tenant_vars(ctx: Context) -> dict[str, Any]:
-    return {"name": ctx.tenant.name, "slug": ctx.tenant.slug, "url": f"/t/{ctx.tenant.slug}"}
+def tenant_vars(ctx: Context) -> dict[str, Any]:
+    return {"name": ctx.tenant.name, "slug": ctx.tenant.slug, "url": portal_url(ctx.tenant)}
 
 
 def _user_vars(user: User) -> dict[str, Any]:
@@ -211,7 +212,7 @@ def send(ctx: Context, key: str, users: list[User], variables: dict[str, Any], s
             ctx,
             kind,
             language,
-            {**variables, "tenant": _tenant_vars(ctx), "user": _user_vars(user)},
+            {**variables, "tenant": tenant_vars(ctx), "user": _user_vars(user)},
         )
         if to_digest:
             ctx.session.execute(
@@ -316,7 +317,7 @@ def order_vars(ctx: Context, order: Order) -> dict[str, Any]:
         "number": order.number,
         "status": order.status.value,
         "total_points": order.total_points,
-        "url": f"/t/{ctx.tenant.slug}/orders/{order.id}",
+        "url": f"{portal_url(ctx.tenant)}/orders/{order.id}",
     }
 
 

@@ -145,3 +145,18 @@ def update_portal(
     found.config_version = found.config_version + 1
     session.flush()
     return found
+
+
+def portal_url(tenant: Tenant, fallback: str = "") -> str:
+    """The address of the tenant's portal for links that leave the site (mails): its own
+    host name if it has one, else ``COMMISSARY_PUBLIC_URL`` + ``/t/<slug>``, else
+    ``fallback`` (the address a request came in on) + ``/t/<slug>``."""
+    from urllib.parse import urlsplit
+
+    from commissary.settings import get_settings
+
+    public = (get_settings().public_url or "").rstrip("/")
+    if tenant.host:
+        scheme = urlsplit(public).scheme or urlsplit(fallback).scheme or "https"
+        return f"{scheme}://{tenant.host}"
+    return f"{public or fallback.rstrip('/')}/t/{tenant.slug}"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from commissary.identity.models import User
+from commissary.jobs.models import OutboxEvent
 from commissary.testing import Shop
 from commissary_allowance.models import EntryKind, LedgerEntry, Period
 from commissary_allowance.programs import period_of, prorated, renew_all
@@ -102,6 +103,19 @@ def test_rollover_cap_forfeits_the_programs_unspent_points_above_it(shop: Shop) 
     # October's 100 unspent: 30 carry over, 70 forfeited; November adds 100. The 1,000
     # points of a plain grant are not the program's and are untouched.
     assert wallets(shop.portal.db, shop.tenant.id, buyer.id) == {0: (1130, 0, 0)}
+
+    # Each owner is told, once, that 70 points expired because of the cap.
+    def told() -> list[tuple[int, int, str]]:
+        with shop.portal.db.session() as s:
+            events = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "points_expired"))
+            found = [
+                (e.payload["user_id"], e.payload["points"], e.payload["cause"]) for e in events
+            ]
+        return [t for t in found if t[0] == buyer.id]
+
+    assert told() == [(buyer.id, 70, "rollover_cap")]
+    renew_all(shop.portal.db.transaction, datetime(2026, 11, 5, tzinfo=UTC))  # again: no news
+    assert told() == [(buyer.id, 70, "rollover_cap")]
 
 
 def test_a_program_for_a_customer_type_never_grants_to_everyone(shop: Shop) -> None:

@@ -27,7 +27,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from commissary import emit_event
+from commissary import emit_event, utcnow
 from commissary_allowance.models import EntryKind, LedgerEntry, Lot, Wallet
 from commissary_allowance.service import move_wallet
 
@@ -148,7 +148,6 @@ def expire_wallet(session: Session, tenant_id: int, wallet_id: int, now: datetim
     lock_wallet(session, wallet_id)
     state = replay(session, wallet_id)
     taken = 0
-    owner: int | None = None
     for credit in state.credits:
         if credit.lot_id is None or credit.expires_at is None or credit.expires_at > now:
             continue
@@ -164,20 +163,7 @@ def expire_wallet(session: Session, tenant_id: int, wallet_id: int, now: datetim
                 reason="points expired",
                 lot_id=credit.lot_id,
             )
-            if owner is None:
-                owner = session.scalar(select(Wallet.user_id).where(Wallet.id == wallet_id))
-            emit_event(
-                session,
-                tenant_id,
-                "points_expired",
-                {
-                    "user_id": owner,
-                    "wallet_id": wallet_id,
-                    "lot_id": credit.lot_id,
-                    "points": points,
-                    "expired_at": credit.expires_at.isoformat(),
-                },
-            )
+            _tell_owner(session, tenant_id, wallet_id, credit.lot_id, points, credit.expires_at)
             credit.remaining = 0
             taken += points
         if credit.held == 0:
@@ -247,7 +233,36 @@ def forfeit_above_cap(
             reason="above the rollover cap",
             lot_id=credit.lot_id,
         )
+        _tell_owner(session, tenant_id, wallet_id, credit.lot_id, part, utcnow(), "rollover_cap")
         credit.remaining -= part
         excess -= part
         forfeited += part
     return forfeited
+
+
+def _tell_owner(
+    session: Session,
+    tenant_id: int,
+    wallet_id: int,
+    lot_id: int | None,
+    points: int,
+    at: datetime,
+    cause: str = "expiry",
+) -> None:
+    """One ``points_expired`` event per lot that lost points, in the caller's transaction:
+    ``cause`` is ``expiry`` (the lot's date passed) or ``rollover_cap`` (a renewal kept
+    only the program's cap of the earlier periods' points)."""
+    owner = session.scalar(select(Wallet.user_id).where(Wallet.id == wallet_id))
+    emit_event(
+        session,
+        tenant_id,
+        "points_expired",
+        {
+            "user_id": owner,
+            "wallet_id": wallet_id,
+            "lot_id": lot_id,
+            "points": points,
+            "expired_at": at.isoformat(),
+            "cause": cause,
+        },
+    )
