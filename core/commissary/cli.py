@@ -38,6 +38,17 @@ def _database() -> Database:
     return Database(get_settings().database_url)
 
 
+def progress_bar() -> Progress:
+    """The bar of long CLI work (imports): what, how far in rows, how long so far."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} rows"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def _fail(message: str) -> None:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code=2)
@@ -280,13 +291,7 @@ def locations_import(
     db = _database()
     host = PluginHost()
     run = importer.import_assignments if assignments else importer.import_locations
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} rows"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("checking" if dry_run else "importing", total=importer.count_rows(text))
         try:
             with db.transaction() as session:

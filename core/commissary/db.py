@@ -160,6 +160,19 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         state.parameters = {**(params or {}), TENANT_PARAM: tenant_id}
 
 
+@contextmanager
+def tenant_scope(session: Session, tenant_id: int | None) -> Iterator[None]:
+    """Scope ``session`` to ``tenant_id`` (None: every tenant, the operator's view) for the
+    block, then give it back the scope it had: for work that crosses tenants in one
+    transaction (the master catalog's feeds and curation)."""
+    before = session.info.get("tenant_id")
+    session.info["tenant_id"] = tenant_id
+    try:
+        yield
+    finally:
+        session.info["tenant_id"] = before
+
+
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -19,7 +19,7 @@ filters and price sorting run in SQL and only use the cards for the page they re
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from threading import Lock
@@ -68,31 +68,35 @@ _categories = ConfigCache[tuple[Category, ...]]()
 _attributes = ConfigCache[tuple[tuple[str, ...], tuple[str, ...]]]()
 
 
-def _access_key(ctx: Context) -> tuple[Hashable, ...]:
+def visible_product(ctx: Context) -> list[ColumnElement[bool]]:
+    """Conditions keeping the products with at least one active SKU the actor may see."""
     access = segments.access_for(ctx)
-    return (access.type_catalogs, access.location_catalog)
+    if access.unrestricted:
+        return []
+    visible = select(Sku.id).where(
+        Sku.product_id == Product.id, Sku.is_active, *segments.sku_condition(access)
+    )
+    return [exists(visible)]
 
 
 def _load_order(ctx: Context) -> Order:
-    conditions = segments.sku_condition(segments.access_for(ctx))
-    query = select(Product.id, Product.category_id).where(Product.is_active.is_(True))
-    if conditions:
-        query = query.where(
-            exists(select(Sku.id).where(Sku.product_id == Product.id, Sku.is_active, *conditions))
-        )
-    rows = ctx.session.execute(query.order_by(Product.name, Product.id)).all()
+    rows = ctx.session.execute(
+        select(Product.id, Product.category_id)
+        .where(Product.is_active.is_(True), *visible_product(ctx))
+        .order_by(Product.name, Product.id)
+    ).all()
     ids = tuple(r[0] for r in rows)
     return Order(ids, tuple(r[1] for r in rows), frozenset(ids))
 
 
 def order(ctx: Context) -> Order:
     """The visible products in name order (loaded once per access and version)."""
-    return _orders.get(ctx, lambda: _load_order(ctx), *_access_key(ctx))
+    return _orders.get(ctx, lambda: _load_order(ctx), segments.access_for(ctx))
 
 
 def in_category(ctx: Context, category_id: int) -> tuple[int, ...]:
     return _filtered.get(
-        ctx, lambda: order(ctx).in_category(category_id), *_access_key(ctx), category_id
+        ctx, lambda: order(ctx).in_category(category_id), segments.access_for(ctx), category_id
     )
 
 
@@ -114,7 +118,7 @@ def visible_skus(ctx: Context) -> frozenset[int] | None:
             allowed = found if allowed is None else allowed & found
         return frozenset(allowed or ())
 
-    return _visible.get(ctx, load, *_access_key(ctx))
+    return _visible.get(ctx, load, segments.access_for(ctx))
 
 
 def _columns(model: type[Any]) -> list[Any]:

@@ -151,17 +151,6 @@ def prices_shown(ctx: Context) -> bool:
     return ctx.actor is not None or ctx.tenant.access_mode is AccessMode.PUBLIC_PRICES
 
 
-def _visible_product(ctx: Context) -> list[ColumnElement[bool]]:
-    """Conditions keeping the products with at least one SKU the actor may see."""
-    access = segments.access_for(ctx)
-    if access.unrestricted:
-        return []
-    visible = select(Sku.id).where(
-        Sku.product_id == Product.id, Sku.is_active, *segments.sku_condition(access)
-    )
-    return [exists(visible)]
-
-
 def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
     """The cards of these products with the SKUs the actor may see, their stock now and
     their prices for the actor (no query for cards, access or prices once warm)."""
@@ -230,7 +219,7 @@ def list_products(
         return ProductPage(
             _views(ctx, list(ids[offset : offset + page_size])), len(ids), page, page_size
         )
-    where: list[ColumnElement[bool]] = [Product.is_active.is_(True), *_visible_product(ctx)]
+    where: list[ColumnElement[bool]] = [Product.is_active.is_(True), *index.visible_product(ctx)]
     if category:
         where.append(Product.category_id.in_(select(Category.id).where(Category.slug == category)))
     if words:

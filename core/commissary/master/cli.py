@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -23,16 +22,6 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    )
-
-
 @master_app.command("import")
 def import_feed(
     path: Annotated[typer.FileText, typer.Argument(help="CSV file (UTF-8), - for stdin")],
@@ -46,13 +35,13 @@ def import_feed(
     """Import a supplier's products into the master catalog (columns: product, name, sku,
     points; optional description, category, category_name, supplier_sku, size, colour,
     active) and update every tenant that sells them. Applies whole or not at all."""
-    from commissary.cli import _database, _fail
+    from commissary.cli import _database, _fail, progress_bar
     from commissary.csvfile import count_rows
     from commissary.master import feed
 
     text = path.read()
     db = _database()
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("checking" if dry_run else "importing", total=count_rows(text))
         try:
             with db.transaction() as session:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from commissary.catalog.models import Category, Product, Sku
 from commissary.catalog.service import search_text
+from commissary.db import tenant_scope
 from commissary.inventory.stock import initial_stock
 from commissary.master.models import (
     AdoptedProduct,
@@ -100,12 +101,8 @@ def sync_tenant(
     """Bring the tenant's copies in step with its selections and the master: adopt what
     it newly sells, update what it sells, deactivate what it no longer sells. ``only``
     limits the work to those master products (after a feed)."""
-    scope = session.info.get("tenant_id")
-    session.info["tenant_id"] = tenant_id
-    try:
+    with tenant_scope(session, tenant_id):
         return _sync(session, tenant_id, only, progress)
-    finally:
-        session.info["tenant_id"] = scope
 
 
 def _sync(
@@ -333,9 +330,7 @@ def propagate(session: Session, master_product_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     categories = select(MasterProduct.category_id).where(MasterProduct.id.in_(ids))
-    scope = session.info.get("tenant_id")
-    session.info["tenant_id"] = None  # across tenants: the operator's view
-    try:
+    with tenant_scope(session, None):  # across tenants: the operator's view
         tenants = set(
             session.scalars(
                 select(AdoptedProduct.tenant_id).where(AdoptedProduct.master_product_id.in_(ids))
@@ -347,8 +342,6 @@ def propagate(session: Session, master_product_ids: Iterable[int]) -> int:
                 )
             )
         )
-    finally:
-        session.info["tenant_id"] = scope
     changed = 0
     for tenant_id in sorted(tenants):
         if sync_tenant(session, tenant_id, only=ids).changed:

@@ -5,12 +5,30 @@ tenant's copies always match its selections (see ``commissary.master.curation``)
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commissary.db import tenant_scope
 from commissary.errors import Invalid, NotFound
 from commissary.master.curation import CurationReport, sync_tenant
 from commissary.master.models import MasterCategory, MasterProduct, Selection
+
+
+def _target(session: Session, category: str | None, product: str | None) -> tuple[Any, int]:
+    """The ``Selection`` column and master id that a category or product slug names."""
+    if (category is None) == (product is None):
+        raise Invalid("name either a master category or a master product")
+    if category is not None:
+        found = session.scalar(select(MasterCategory.id).where(MasterCategory.slug == category))
+        column, what = Selection.category_id, f"master category {category}"
+    else:
+        found = session.scalar(select(MasterProduct.id).where(MasterProduct.slug == product))
+        column, what = Selection.product_id, f"master product {product}"
+    if found is None:
+        raise NotFound(f"no {what}")
+    return column, found
 
 
 def select_for_tenant(
@@ -22,34 +40,16 @@ def select_for_tenant(
     markup_percent: int = 0,
 ) -> tuple[Selection, CurationReport]:
     """Start selling a master category or product (or change its markup) and adopt it."""
-    if (category is None) == (product is None):
-        raise Invalid("select either a master category or a master product")
+    column, target = _target(session, category, product)
     if not -90 <= markup_percent <= 1000:
         raise Invalid("the markup is a whole percentage between -90 and 1000")
-    scope = session.info.get("tenant_id")
-    session.info["tenant_id"] = tenant_id
-    try:
-        if category is not None:
-            target = session.scalar(
-                select(MasterCategory.id).where(MasterCategory.slug == category)
-            )
-            if target is None:
-                raise NotFound(f"no master category {category}")
-            selection = session.scalar(select(Selection).where(Selection.category_id == target))
-            if selection is None:
-                selection = Selection(tenant_id=tenant_id, category_id=target)
-        else:
-            target = session.scalar(select(MasterProduct.id).where(MasterProduct.slug == product))
-            if target is None:
-                raise NotFound(f"no master product {product}")
-            selection = session.scalar(select(Selection).where(Selection.product_id == target))
-            if selection is None:
-                selection = Selection(tenant_id=tenant_id, product_id=target)
+    with tenant_scope(session, tenant_id):
+        selection = session.scalar(select(Selection).where(column == target))
+        if selection is None:
+            selection = Selection(tenant_id=tenant_id, **{column.key: target})
         selection.markup_percent = markup_percent
         session.add(selection)
         session.flush()
-    finally:
-        session.info["tenant_id"] = scope
     return selection, sync_tenant(session, tenant_id)
 
 
@@ -57,17 +57,10 @@ def selection_of(
     session: Session, tenant_id: int, category: str | None, product: str | None
 ) -> Selection:
     """The tenant's selection of the master category or product with that slug."""
-    if (category is None) == (product is None):
-        raise Invalid("name either a master category or a master product")
-    if category is not None:
-        where = Selection.category_id.in_(
-            select(MasterCategory.id).where(MasterCategory.slug == category)
-        )
-    else:
-        where = Selection.product_id.in_(
-            select(MasterProduct.id).where(MasterProduct.slug == product)
-        )
-    found = session.scalar(select(Selection).where(Selection.tenant_id == tenant_id, where))
+    column, target = _target(session, category, product)
+    found = session.scalar(
+        select(Selection).where(Selection.tenant_id == tenant_id, column == target)
+    )
     if found is None:
         raise NotFound(f"the portal does not sell {category or product} from the master catalog")
     return found
@@ -75,14 +68,10 @@ def selection_of(
 
 def withdraw(session: Session, tenant_id: int, selection_id: int) -> CurationReport:
     """Stop selling a selection; copies no other selection covers become inactive."""
-    scope = session.info.get("tenant_id")
-    session.info["tenant_id"] = tenant_id
-    try:
+    with tenant_scope(session, tenant_id):
         selection = session.scalar(select(Selection).where(Selection.id == selection_id))
         if selection is None:
             raise NotFound("no such selection")
         session.delete(selection)
         session.flush()
-    finally:
-        session.info["tenant_id"] = scope
     return sync_tenant(session, tenant_id)
