@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # absolute from it (a tenant with its own host name gets links on that host). Unset,
     # mails link relative to the site, which is fine for a demo only.
     public_url: str | None = None
+    # Take what is alive once a web process has started (modules, routes, schemas,
+    # templates: about 300,000 objects) out of the cyclic garbage collector's sight
+    # (gc.freeze). Each full collection walked all of them: 200-700 ms of one worker's time,
+    # several times a minute under load, which set a busy portal's slowest responses. Off
+    # in tests, which start many apps in one process.
+    gc_freeze: bool = True
     # Where "/" sends visitors (the demo's portal); otherwise to the operator console.
     default_tenant: str | None = None
 

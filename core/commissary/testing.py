@@ -115,6 +115,7 @@ def commissary_settings(commissary_database: Database) -> Settings:
         database_url=commissary_database.url,
         secret_key="test-secret",
         inprocess_worker=False,
+        gc_freeze=False,
     )
 
 

@@ -17,7 +17,9 @@ from commissary.web.deps import ApiUnit, api_unit, cache_headers, catalog_viewer
 
 router = APIRouter(tags=["catalog"])
 ViewerCtx = Annotated[Context, Depends(catalog_viewer(api=True))]
-CatalogUnit = Annotated[ApiUnit, Depends(api_unit(Permission.CATALOG_VIEW, public_catalog=True))]
+CatalogUnit = Annotated[
+    ApiUnit, Depends(api_unit(Permission.CATALOG_VIEW, public_catalog=True, lookup=True))
+]
 
 
 @router.get("/products", response_model=ProductList)
@@ -56,8 +58,10 @@ async def list_products(
         cache_headers(ctx, response.headers)
         return response
 
-    # The hottest read of a portal: one thread hand-off for sign-in and work (ApiUnit).
-    return await unit.run(work)
+    # The hottest read of a portal: sign-in and work in one unit (ApiUnit), on the event
+    # loop when it is a slice of the catalog index, else in one thread hand-off.
+    inline = service.from_index(q=q, size=size, colour=colour, sort=sort)
+    return await unit.run(work, inline=inline)
 
 
 # One product's JSON as the listing shows it, by everything it contains besides the

@@ -94,6 +94,21 @@ def order(ctx: Context) -> Order:
     return _orders.get(ctx, lambda: _load_order(ctx), segments.access_for(ctx))
 
 
+_offered = ConfigCache[tuple[Category, ...]](limit=1_000)
+
+
+def offered_categories(ctx: Context) -> tuple[Category, ...]:
+    """The categories in which the actor may see at least one product, in display order:
+    the catalog's category links (a buyer restricted to safety equipment is not offered
+    forty empty categories)."""
+
+    def load() -> tuple[Category, ...]:
+        used = set(order(ctx).categories)
+        return tuple(c for c in categories(ctx) if c.id in used)
+
+    return _offered.get(ctx, load, segments.access_for(ctx))
+
+
 def in_category(ctx: Context, category_id: int) -> tuple[int, ...]:
     return _filtered.get(
         ctx, lambda: order(ctx).in_category(category_id), segments.access_for(ctx), category_id

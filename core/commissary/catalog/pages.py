@@ -60,15 +60,17 @@ async def catalog(
             price_sorts=service.prices_shown(ctx),
             sizes=sizes,
             colours=colours,
-            categories=index.categories(ctx),
+            categories=index.offered_categories(ctx),
             # Signed-in buyers learn of kits here (no query once cached for the tenant).
             sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
         )
         cache_headers(ctx, response.headers)
         return response
 
-    # Sign-in, the listing and the rendering in one thread hand-off (``ApiUnit``).
-    return await unit.run(work)
+    # Sign-in, the listing and the rendering in one unit (``ApiUnit``): on the event loop
+    # for a browse of the catalog index, else in one thread hand-off.
+    inline = service.from_index(q=q, size=size or None, colour=colour or None, sort=sort)
+    return await unit.run(work, inline=inline)
 
 
 # Rendered product grids, by what they show: a grid's HTML is fully determined by the

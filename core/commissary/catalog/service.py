@@ -34,6 +34,7 @@ from commissary.pricing import service as pricing
 from commissary.pricing import sorting
 from commissary.pricing.service import LinePrice
 from commissary.segments import service as segments
+from commissary.tenants.cache import ConfigCache
 from commissary.tenants.models import AccessMode
 from commissary.tenants.service import bump_config
 
@@ -151,6 +152,14 @@ def prices_shown(ctx: Context) -> bool:
     return ctx.actor is not None or ctx.tenant.access_mode is AccessMode.PUBLIC_PRICES
 
 
+# Product views as a viewer sees them, by everything they show: the SKUs the viewer's
+# catalog access lets them see, the price lists that price them (where only the core
+# prices) and each SKU's stock, read fresh on every page. A view is built once per such
+# combination, not on every request (it was a third of a catalog page's time).
+_visible_skus = ConfigCache[tuple[tuple[Sku, ...], tuple[int, ...]]](limit=50_000)
+_built = ConfigCache[ProductView](limit=50_000)
+
+
 def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
     """The cards of these products with the SKUs the actor may see, their stock now and
     their prices for the actor (no query for cards, access or prices once warm)."""
@@ -158,35 +167,53 @@ def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
         return []
     found = index.cards(ctx, product_ids)
     visible = index.visible_skus(ctx)
+    access = segments.access_for(ctx)
+    rows = []
+    for product, skus in found.values():
+
+        def seen(skus: tuple[Sku, ...] = skus) -> tuple[tuple[Sku, ...], tuple[int, ...]]:
+            kept = tuple(s for s in skus if visible is None or s.id in visible)
+            return kept, tuple(s.id for s in kept)
+
+        rows.append((product, *_visible_skus.get(ctx, seen, product.id, access)))
+    stock = index.available(ctx.session, [sku_id for _p, _s, ids in rows for sku_id in ids])
     shown = prices_shown(ctx)
-    rows = [
-        (product, [s for s in skus if visible is None or s.id in visible])
-        for product, skus in found.values()
-    ]
-    all_skus = [sku for _product, skus in rows for sku in skus]
-    stock = index.available(ctx.session, [sku.id for sku in all_skus])
-    if shown:
+    prices = pricing.reuse_key(ctx) if shown else ()
+    views: list[ProductView | None] = []
+    missing = []
+    for product, skus, ids in rows:
+        units = tuple(stock.get(sku_id, 0) for sku_id in ids)
+        key = (product.id, access, shown, prices, units)
+        view = _built.peek(ctx, *key) if prices is not None else None
+        if view is None:
+            missing.append((len(views), product, skus, units, key))
+        views.append(view)
+    if missing and shown:
         pricing.prepare(
             ctx,
-            [sku.id for sku in all_skus],
-            {sku.id: product.category_id for product, skus in rows for sku in skus},
+            [sku.id for _i, _p, skus, _u, _k in missing for sku in skus],
+            {sku.id: product.category_id for _i, product, skus, _u, _k in missing for sku in skus},
         )
-    cats = {c.id: c for c in index.categories(ctx)}
-    views = []
-    for product, skus in rows:
-        sku_views = [
-            SkuView(
-                sku,
-                pricing.price_line(ctx, sku, sku.min_quantity, category_id=product.category_id)
-                if shown
-                else None,
-                stock.get(sku.id, 0),
-            )
-            for sku in skus
-        ]
-        category = cats.get(product.category_id) if product.category_id else None
-        views.append(ProductView(product, category, sku_views))
-    return views
+    cats = {c.id: c for c in index.categories(ctx)} if missing else {}
+    for position, product, skus, units, key in missing:
+        view = ProductView(
+            product,
+            cats.get(product.category_id) if product.category_id else None,
+            [
+                SkuView(
+                    sku,
+                    pricing.price_line(ctx, sku, sku.min_quantity, category_id=product.category_id)
+                    if shown
+                    else None,
+                    available,
+                )
+                for sku, available in zip(skus, units, strict=True)
+            ],
+        )
+        if prices is not None:
+            _built.put(ctx, view, *key)
+        views[position] = view
+    return [view for view in views if view is not None]
 
 
 def list_products(
@@ -214,7 +241,7 @@ def list_products(
         raise Invalid(f"page size must be between 1 and {MAX_PAGE_SIZE}")
     offset = (page - 1) * page_size
     words = search_words(q)
-    if not (words or size or colour or sort in PRICE_SORTS):
+    if from_index(q=q, size=size, colour=colour, sort=sort):
         ids = _indexed(ctx, category, sort)
         return ProductPage(
             _views(ctx, list(ids[offset : offset + page_size])), len(ids), page, page_size
@@ -242,6 +269,12 @@ def list_products(
         )
     )
     return ProductPage(_views(ctx, ids), total, page, page_size)
+
+
+def from_index(*, q: str, size: str | None, colour: str | None, sort: str) -> bool:
+    """Whether such a listing is a slice of the per-process index (a plain browse, by
+    category or not), rather than a search, attribute filter or price sort in SQL."""
+    return not (search_words(q) or size or colour or sort in PRICE_SORTS)
 
 
 def _indexed(ctx: Context, category: str | None, sort: str) -> Sequence[int]:

@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from threading import Lock
 from typing import NamedTuple
 
@@ -67,8 +68,10 @@ class LinePrice:
     source: str
     steps: tuple[PriceStep, ...]
 
-    @property
+    @cached_property
     def unit_points(self) -> int:
+        # Kept: a catalog page reads it several times for each of its SKUs, from lines
+        # shared by every page (the price book's).
         return round_points(self.unit)
 
 
@@ -202,6 +205,20 @@ def price_book(ctx: Context) -> PriceBook | None:
         book = _books.get(ctx, lambda: _new_book(ctx, lists), tuple(pl.id for pl in lists))
     ctx.memo[MEMO_KEY] = book
     return book
+
+
+def reuse_key(ctx: Context) -> tuple[int, ...] | None:
+    """What a line's price depends on besides its SKU, quantity and category, for
+    callers that keep priced lines: the ids of the price lists that apply to the actor now
+    (empty: list prices). None where a plugin resolves or adjusts prices, which may depend
+    on anything: then every line must be priced afresh."""
+    hooks = ctx.hooks
+    if hooks.implementers("resolve_unit_price") != (CORE_PRICING,) or hooks.implementers(
+        "adjust_unit_price"
+    ):
+        return None
+    book = price_book(ctx)
+    return tuple(book.lists) if book is not None else ()
 
 
 def prepare(

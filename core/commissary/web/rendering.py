@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,18 @@ from commissary.plugins import PluginHost
 from commissary.web import csrf
 
 FLASH_COOKIE = "flash"
+# The form token of the page being rendered, for the ``csrf()`` macro: macros are imported
+# without context (built once, see _macros.html), so they cannot read ``csrf_token``.
+_rendering_csrf: ContextVar[str | None] = ContextVar("rendering_csrf", default=None)
+
+
+def csrf_token_now() -> str:
+    token = _rendering_csrf.get()
+    if token is None:
+        raise RuntimeError("csrf_token_now() is for templates rendered by render()")
+    return token
+
+
 DEFAULT_THEME = "default"
 
 
@@ -61,6 +74,7 @@ def build_environment(
         raise LookupError(f"no theme has static file {filename!r}")
 
     env.globals["static"] = static
+    env.globals["csrf_token_now"] = csrf_token_now
     env.filters["points"] = lambda n: f"{int(n or 0):,}"
     env.filters["urlquote"] = lambda s: quote(str(s), safe="")
     env.filters["dt"] = lambda d: d.strftime("%d %b %Y, %H:%M") if d else ""
@@ -87,18 +101,23 @@ def render(
         links = [link for result in ctx.hooks.menu_links(ctx=ctx) for link in result]
     raw_flash = request.cookies.get(FLASH_COOKIE)
     flash = unquote(raw_flash) if raw_flash else None
-    page = env.get_template(template).render(
-        request=request,
-        tenant=tenant,
-        actor=actor,
-        operator=getattr(request.state, "operator", None),
-        perms={p.value for p in permissions_of(actor)} if actor else set(),
-        plugin_links=links,
-        csrf_token=csrf.token_for(request),
-        flash=flash,
-        base=f"/t/{tenant.slug}" if tenant else "",
-        **variables,
-    )
+    token = csrf.token_for(request)
+    rendering = _rendering_csrf.set(token)
+    try:
+        page = env.get_template(template).render(
+            request=request,
+            tenant=tenant,
+            actor=actor,
+            operator=getattr(request.state, "operator", None),
+            perms={p.value for p in permissions_of(actor)} if actor else set(),
+            plugin_links=links,
+            csrf_token=token,
+            flash=flash,
+            base=f"/t/{tenant.slug}" if tenant else "",
+            **variables,
+        )
+    finally:
+        _rendering_csrf.reset(rendering)
     response = HTMLResponse(page, status_code=status_code)
     _set_csrf_cookie(request, response)
     if flash:
