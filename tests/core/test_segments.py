@@ -162,3 +162,19 @@ def test_an_unrestricted_buyer_pays_no_extra_query_for_visibility(
     count_statements.statements.clear()
     api.get(path)
     assert count_statements.count == baseline
+
+
+def test_the_catalog_page_offers_only_categories_with_products_the_buyer_may_see(
+    shop: Shop,
+) -> None:
+    """A buyer restricted to safety equipment is not shown links to empty categories."""
+    supervisor = user(shop, "buyer@acme.test")
+    _assign(shop, supervisor, _segment(shop, "supervisors", ["safety"]))
+    page = shop.browser(supervisor).get("/t/acme/").text
+    assert "category=safety" in page
+    assert "category=shirts" not in page and "category=footwear" not in page
+    everyone = shop.browser(user(shop, "manager@acme.test")).get("/t/acme/").text
+    assert all(f"category={c}" in everyone for c in ("safety", "shirts", "footwear"))
+    # An unoffered category's address shows nothing of it, as an unknown one does.
+    hidden = shop.browser(supervisor).get("/t/acme/", params={"category": "shirts"})
+    assert hidden.status_code == 200 and "Polo shirt" not in hidden.text

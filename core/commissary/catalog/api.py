@@ -70,10 +70,7 @@ _listed = ConfigCache[str](limit=50_000)
 
 
 def _product_json(ctx: Context, view: service.ProductView) -> str:
-    shows = tuple((s.sku.id, s.unit_points, s.price_source, s.available) for s in view.skus)
-    return _listed.get(
-        ctx, lambda: ProductPublic.of(view).model_dump_json(), view.product.id, shows
-    )
+    return _listed.get(ctx, lambda: ProductPublic.of(view).model_dump_json(), view.listing_shows)
 
 
 @router.get("/products/{product_id}", response_model=ProductPublic)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from commissary.catalog import index, service
+from commissary.catalog.models import Category
 from commissary.context import Context
 from commissary.entitlements import service as entitlements
 from commissary.identity.permissions import Permission
@@ -45,22 +46,26 @@ async def catalog(
             sort=sort,
             page=page,
         )
-        sizes, colours = service.attribute_values(ctx)
+        categories = index.offered_categories(ctx)
         response = render(
             request,
             "catalog.html",
             ctx,
             result=result,
-            product_grid=_product_grid(request, ctx, result.items),
+            catalog_body=_catalog_body(
+                request,
+                ctx,
+                result,
+                categories,
+                q=q,
+                category=category,
+                size=size,
+                colour=colour,
+                sort=sort,
+            ),
             q=q,
             category=category,
-            size=size,
-            colour=colour,
-            sort=sort,
-            price_sorts=service.prices_shown(ctx),
-            sizes=sizes,
-            colours=colours,
-            categories=index.offered_categories(ctx),
+            categories=categories,
             # Signed-in buyers learn of kits here (no query once cached for the tenant).
             sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
         )
@@ -80,19 +85,45 @@ async def catalog(
 _grids = ConfigCache[Markup](limit=5_000)
 
 
+# Rendered page bodies (search form, filters, grid, pages), by everything they show: the
+# query, the categories the viewer is offered and the grid's products as they see them.
+_bodies = ConfigCache[Markup](limit=5_000)
+
+
+def _catalog_body(
+    request: Request,
+    ctx: Context,
+    result: service.ProductPage,
+    categories: tuple[Category, ...],
+    **query: str | None,
+) -> Markup:
+    env = request.app.state.templates
+    price_sorts = service.prices_shown(ctx)
+
+    def body() -> Markup:
+        sizes, colours = service.attribute_values(ctx)
+        return Markup(
+            env.get_template("_catalog_body.html").render(
+                base=f"/t/{ctx.tenant.slug}",
+                result=result,
+                product_grid=_product_grid(request, ctx, result.items),
+                price_sorts=price_sorts,
+                sizes=sizes,
+                colours=colours,
+                categories=categories,
+                **query,
+            )
+        )
+
+    shows = tuple(v.card_shows for v in result.items)
+    page = (result.page, result.page_size, result.total)
+    offered = tuple(c.id for c in categories)
+    return _bodies.get(ctx, body, id(env), tuple(query.items()), price_sorts, offered, page, shows)
+
+
 def _product_grid(request: Request, ctx: Context, items: list[service.ProductView]) -> Markup:
     base = f"/t/{ctx.tenant.slug}"
-    shows = tuple(
-        (
-            v.product.id,
-            tuple(s.sku.id for s in v.skus),  # what the viewer may see of it: its sizes
-            v.prices_shown,
-            v.min_points,
-            v.max_points,
-            v.in_stock,
-        )
-        for v in items
-    )
+    shows = tuple(v.card_shows for v in items)
     env = request.app.state.templates
     return _grids.get(
         ctx,

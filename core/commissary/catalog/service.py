@@ -7,8 +7,8 @@ products, one for the count, one for their SKUs with stock.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -95,6 +95,24 @@ class ProductView:
     def colours(self) -> list[str]:
         return list(dict.fromkeys(s.sku.colour for s in self.skus if s.sku.colour))
 
+    @cached_property
+    def card_shows(self) -> tuple[Hashable, ...]:
+        """Everything a product card shows besides the tenant's configuration: which SKUs
+        (its sizes), the price range and whether one is in stock (rendered cards are kept
+        by it)."""
+        ids = tuple(s.sku.id for s in self.skus)
+        shown = (self.prices_shown, self.min_points, self.max_points, self.in_stock)
+        return (self.product.id, ids, *shown)
+
+    @cached_property
+    def listing_shows(self) -> tuple[Hashable, ...]:
+        """Everything the product's listing entry shows besides the tenant's
+        configuration: each SKU with its price and stock (its JSON is kept by it)."""
+        return (
+            self.product.id,
+            tuple((s.sku.id, s.unit_points, s.price_source, s.available) for s in self.skus),
+        )
+
 
 @dataclass(frozen=True)
 class ProductPage:
@@ -156,8 +174,19 @@ def prices_shown(ctx: Context) -> bool:
 # catalog access lets them see, the price lists that price them (where only the core
 # prices) and each SKU's stock, read fresh on every page. A view is built once per such
 # combination, not on every request (it was a third of a catalog page's time).
-_visible_skus = ConfigCache[tuple[tuple[Sku, ...], tuple[int, ...]]](limit=50_000)
-_built = ConfigCache[ProductView](limit=50_000)
+VIEW_LIMIT = 5_000  # views kept per catalog access (some 200 pages) before starting afresh
+
+
+@dataclass
+class _Seen:
+    """What one catalog access sees: per product, the SKUs it may see (and their ids); and
+    the views built for it, by product, prices shown, price lists and stock."""
+
+    skus: dict[int, tuple[tuple[Sku, ...], tuple[int, ...]]] = field(default_factory=dict)
+    views: dict[tuple[Hashable, ...], ProductView] = field(default_factory=dict)
+
+
+_seen = ConfigCache[_Seen](limit=500)
 
 
 def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
@@ -166,16 +195,15 @@ def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
     if not product_ids:
         return []
     found = index.cards(ctx, product_ids)
+    seen = _seen.get(ctx, _Seen, segments.access_for(ctx))
     visible = index.visible_skus(ctx)
-    access = segments.access_for(ctx)
     rows = []
     for product, skus in found.values():
-
-        def seen(skus: tuple[Sku, ...] = skus) -> tuple[tuple[Sku, ...], tuple[int, ...]]:
-            kept = tuple(s for s in skus if visible is None or s.id in visible)
-            return kept, tuple(s.id for s in kept)
-
-        rows.append((product, *_visible_skus.get(ctx, seen, product.id, access)))
+        kept = seen.skus.get(product.id)
+        if kept is None:
+            shown_skus = tuple(s for s in skus if visible is None or s.id in visible)
+            kept = seen.skus[product.id] = (shown_skus, tuple(s.id for s in shown_skus))
+        rows.append((product, *kept))
     stock = index.available(ctx.session, [sku_id for _p, _s, ids in rows for sku_id in ids])
     shown = prices_shown(ctx)
     prices = pricing.reuse_key(ctx) if shown else ()
@@ -183,8 +211,8 @@ def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
     missing = []
     for product, skus, ids in rows:
         units = tuple(stock.get(sku_id, 0) for sku_id in ids)
-        key = (product.id, access, shown, prices, units)
-        view = _built.peek(ctx, *key) if prices is not None else None
+        key = (product.id, shown, prices, units)
+        view = seen.views.get(key) if prices is not None else None
         if view is None:
             missing.append((len(views), product, skus, units, key))
         views.append(view)
@@ -211,7 +239,9 @@ def _views(ctx: Context, product_ids: list[int]) -> list[ProductView]:
             ],
         )
         if prices is not None:
-            _built.put(ctx, view, *key)
+            if len(seen.views) >= VIEW_LIMIT:
+                seen.views = {}  # replaced, never cleared: other threads may be reading it
+            seen.views[key] = view
         views[position] = view
     return [view for view in views if view is not None]
 
