@@ -75,11 +75,18 @@ def build_environment(
 
     env.globals["static"] = static
     env.globals["csrf_token_now"] = csrf_token_now
+    env.globals["page_window"] = page_window
     env.filters["points"] = lambda n: f"{int(n or 0):,}"
     env.filters["urlquote"] = lambda s: quote(str(s), safe="")
     env.filters["dt"] = lambda d: d.strftime("%d %b %Y, %H:%M") if d else ""
     env.filters["date"] = lambda d: d.strftime("%d %b %Y") if d else ""
     return env
+
+
+def page_window(page: int, pages: int) -> list[int]:
+    """The page numbers a pagination bar links: the first, the last and two either side
+    of ``page`` (the macro shows a gap where numbers are skipped)."""
+    return [n for n in range(1, pages + 1) if n in (1, pages) or abs(n - page) <= 2]
 
 
 def static_dirs(host: PluginHost, theme: str = DEFAULT_THEME) -> list[tuple[str, Path]]:
