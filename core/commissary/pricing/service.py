@@ -108,6 +108,7 @@ class PriceBook:
     sku_catalogs: dict[int, set[int]] = field(default_factory=dict)
     sku_categories: dict[int, int | None] = field(default_factory=dict)
     lines: dict[tuple[int, int], LinePrice] = field(default_factory=dict)
+    quotes: dict[tuple[int, int], PriceQuote] = field(default_factory=dict)
     lock: Lock = field(default_factory=Lock)
 
 
@@ -363,7 +364,14 @@ def price_line(
     if book is not None and not adjusting and key in book.lines:
         return book.lines[key]
     if core_resolves:
-        quote = base_quote(ctx, sku, quantity)
+        # The core's quote depends on the book alone, even where plugins adjust it.
+        quote = book.quotes.get(key) if book is not None else None
+        if quote is None:
+            quote = base_quote(ctx, sku, quantity)
+            if book is not None:
+                if len(book.quotes) >= LINE_CACHE_LIMIT:
+                    book.quotes = {}
+                book.quotes[key] = quote
     else:
         quote = hooks.resolve_unit_price(ctx=ctx, sku=sku, quantity=quantity) or base_quote(
             ctx, sku, quantity
