@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import random
 import statistics
 import sys
@@ -408,8 +407,6 @@ def price_cart(
             times.append(took * 1000)
             shares.append(in_hooks[0] / took)
     gc.unfreeze()
-    if os.environ.get("CART_TIMES"):
-        print([round(t, 1) for t in times])
     db.dispose()
     return {
         "lines": len(chosen),
