@@ -47,6 +47,7 @@ async def catalog(
             page=page,
         )
         categories = index.offered_categories(ctx)
+        current = next((c for c in categories if c.slug == category), None) if category else None
         response = render(
             request,
             "catalog.html",
@@ -57,6 +58,7 @@ async def catalog(
                 ctx,
                 result,
                 categories,
+                current,
                 q=q,
                 category=category,
                 size=size,
@@ -65,7 +67,7 @@ async def catalog(
             ),
             q=q,
             category=category,
-            categories=categories,
+            current=current,
             # Signed-in buyers learn of kits here (no query once cached for the tenant).
             sells_kits=ctx.actor is not None and kit_service.sold_here(ctx),
         )
@@ -95,6 +97,7 @@ def _catalog_body(
     ctx: Context,
     result: service.ProductPage,
     categories: tuple[Category, ...],
+    current: Category | None,
     **query: str | None,
 ) -> Markup:
     env = request.app.state.templates
@@ -111,6 +114,7 @@ def _catalog_body(
                 sizes=sizes,
                 colours=colours,
                 categories=categories,
+                current=current,
                 **query,
             )
         )
