@@ -36,14 +36,10 @@ class ConfigCache(Generic[T]):
         if key in values:
             return values[key]
         found = load()
-        self.put(ctx, found, *extra)
-        return found
-
-    def put(self, ctx: Context, value: T, *extra: Hashable) -> None:
-        values = self._values(ctx)
         if len(values) >= self.limit:
             values.clear()
-        values[self._key(ctx, extra)] = value
+        values[key] = found
+        return found
 
     def peek(self, ctx: Context, *extra: Hashable) -> T | None:
         """The cached value if there is one, without loading (for error pages)."""
