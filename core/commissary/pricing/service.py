@@ -213,10 +213,8 @@ def reuse_key(ctx: Context) -> tuple[int, ...] | None:
     callers that keep priced lines: the ids of the price lists that apply to the actor now
     (empty: list prices). None where a plugin resolves or adjusts prices, which may depend
     on anything: then every line must be priced afresh."""
-    hooks = ctx.hooks
-    if hooks.implementers("resolve_unit_price") != (CORE_PRICING,) or hooks.implementers(
-        "adjust_unit_price"
-    ):
+    core_resolves, adjusting = _pricers(ctx)
+    if not core_resolves or adjusting:
         return None
     book = price_book(ctx)
     return tuple(book.lists) if book is not None else ()
@@ -347,6 +345,13 @@ CORE_PRICING = "commissary.pricing.builtin"
 LINE_CACHE_LIMIT = 200_000
 
 
+def _pricers(ctx: Context) -> tuple[bool, bool]:
+    """Whether the core alone resolves unit prices, and whether any plugin adjusts them."""
+    hooks = ctx.hooks
+    core_resolves = hooks.implementers("resolve_unit_price") == (CORE_PRICING,)
+    return core_resolves, bool(hooks.implementers("adjust_unit_price"))
+
+
 def price_line(
     ctx: Context, sku: Sku, quantity: int, *, category_id: int | None = None
 ) -> LinePrice:
@@ -357,8 +362,7 @@ def price_line(
     per SKU and quantity: a catalog page or a 500-line cart reprices nothing it priced
     before. Otherwise the hooks run for every line, and only for the plugins there are."""
     hooks = ctx.hooks
-    core_resolves = hooks.implementers("resolve_unit_price") == (CORE_PRICING,)
-    adjusting = bool(hooks.implementers("adjust_unit_price"))
+    core_resolves, adjusting = _pricers(ctx)
     book = price_book(ctx) if core_resolves else None
     key = (sku.id, quantity)
     if book is not None and not adjusting and key in book.lines:
