@@ -14,9 +14,12 @@ from tests.helpers import sku_id, user
 PO_SETTINGS = {"number_pattern": r"PO-\d{6}", "number_hint": "PO- and 6 digits", "terms_days": 30}
 
 
-def make_po_shop(portal: Portal, slug: str = "acme") -> Shop:
-    """1 point = 0.10 EUR; the company may owe 500 EUR, the North Store 300 EUR; a buyer
-    with 100 points at the North Store, a manager, a tenant admin and a warehouse clerk."""
+def make_po_shop(
+    portal: Portal, slug: str = "acme", *, company_limit: str = "500", store_limit: str = "300"
+) -> Shop:
+    """1 point = 0.10 EUR; the company may owe ``company_limit`` EUR, the North Store
+    ``store_limit`` EUR; a buyer with 100 points at the North Store, a manager of it and
+    of the South Store, a tenant admin and a warehouse clerk."""
     shop = portal.tenant(
         slug, threshold=300, plugins={"allowance": {}, "purchase_order": PO_SETTINGS}
     )
@@ -40,8 +43,8 @@ def make_po_shop(portal: Portal, slug: str = "acme") -> Shop:
     ctx.session.close()
     admin = shop.api(user(shop, f"admin@{slug}.test"))
     for body in (
-        {"location_id": None, "amount": "500", "currency": "EUR"},
-        {"location_id": north.id, "amount": "300", "currency": "EUR"},
+        {"location_id": None, "amount": company_limit, "currency": "EUR"},
+        {"location_id": north.id, "amount": store_limit, "currency": "EUR"},
     ):
         assert admin.put("/purchase-orders/credit-limits", json=body).status_code == 200
     return shop

@@ -7,54 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from commissary.payments.policy import set_policy
 from commissary.testing import Portal, Shop
 from tests.helpers import order_count, sku_id, stock, user, wallet
-from tests.payments.po_support import deliver_events, ship
-
-PO_SETTINGS = {"number_pattern": r"PO-\d{6}", "number_hint": "PO- and 6 digits", "terms_days": 30}
+from tests.payments.po_support import deliver_events, make_po_shop, po_checkout, ship
 
 
 @pytest.fixture
 def po_shop(portal: Portal) -> Shop:
     """Points first, the rest on account: 1 point = 0.10 EUR; the company may owe 50 EUR,
     the North Store 30 EUR."""
-    shop = portal.tenant(
-        "acme", threshold=300, plugins={"allowance": {}, "purchase_order": PO_SETTINGS}
-    )
-    manager = shop.user("manager@acme.test", roles=["manager"])
-    north = shop.location("N1", "North Store", manager=manager)
-    shop.user("buyer@acme.test", roles=["buyer"], location=north, points=100)
-    shop.user("admin@acme.test", roles=["tenant_admin"])
-    shop.user("clerk@acme.test", roles=["warehouse"])
-    shop.product("Safety boots", [("BOOT-42", 150, 10)], category="footwear")
-    shop.product("Cap", [("CAP", 10, 50)], category="shirts")
-    ctx = shop.context()
-    set_policy(
-        ctx,
-        remainder_methods=["purchase_order"],
-        employee_card=False,
-        currency="EUR",
-        point_value=Decimal("0.10"),
-    )
-    ctx.session.commit()
-    ctx.session.close()
-    admin = shop.api(user(shop, "admin@acme.test"))
-    for body in (
-        {"location_id": None, "amount": "50", "currency": "EUR"},
-        {"location_id": north.id, "amount": "30", "currency": "EUR"},
-    ):
-        assert admin.put("/purchase-orders/credit-limits", json=body).status_code == 200
-    return shop
-
-
-def _checkout(shop: Shop, lines: list[tuple[str, int]], po: str, key: str):  # type: ignore[no-untyped-def]
-    api = shop.api(user(shop, "buyer@acme.test"))
-    for code, qty in lines:
-        r = api.post("/cart/lines", json={"sku_id": sku_id(shop, code), "quantity": qty})
-        assert r.status_code == 201, r.text
-    payment = {"method": "purchase_order", "data": {"po_number": po}}
-    return api.post("/checkout", headers={"Idempotency-Key": key}, json={"payment": payment})
+    return make_po_shop(portal, company_limit="50", store_limit="30")
 
 
 def _used(shop: Shop) -> list[str]:
@@ -63,7 +25,7 @@ def _used(shop: Shop) -> list[str]:
 
 
 def test_a_po_number_must_follow_the_tenants_rule(po_shop: Shop) -> None:
-    r = _checkout(po_shop, [("BOOT-42", 2)], "12345", "k")
+    r = po_checkout(po_shop, [("BOOT-42", 2)], "12345", "k")
     assert r.status_code == 422
     assert r.json()["error"]["message"] == "enter your PO number (PO- and 6 digits)"
     assert order_count(po_shop) == 0
@@ -72,7 +34,7 @@ def test_a_po_number_must_follow_the_tenants_rule(po_shop: Shop) -> None:
 
 def test_on_account_order_is_invoiced_with_terms_and_paid_off(po_shop: Shop) -> None:
     shop = po_shop
-    r = _checkout(shop, [("BOOT-42", 2)], "PO-123456", "k")  # 300 pts: 100 + 20.00 EUR
+    r = po_checkout(shop, [("BOOT-42", 2)], "PO-123456", "k")  # 300 pts: 100 + 20.00 EUR
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "approved"
     assert _used(shop) == ["20.0000", "20.0000"]
@@ -102,9 +64,9 @@ def test_on_account_order_is_invoiced_with_terms_and_paid_off(po_shop: Shop) -> 
 
 def test_the_location_limit_declines_and_nothing_changes(po_shop: Shop) -> None:
     shop = po_shop
-    assert _checkout(shop, [("BOOT-42", 2)], "PO-000001", "k1").status_code == 201
+    assert po_checkout(shop, [("BOOT-42", 2)], "PO-000001", "k1").status_code == 201
     shop.grant(user(shop, "buyer@acme.test"), 10)
-    r = _checkout(shop, [("BOOT-42", 1)], "PO-000002", "k2")  # 10 pts + 14.00 EUR > 30
+    r = po_checkout(shop, [("BOOT-42", 1)], "PO-000002", "k2")  # 10 pts + 14.00 EUR > 30
     assert r.status_code == 409
     assert r.json()["error"]["detail"] == {"code": "credit_limit"}
     assert order_count(shop) == 1
@@ -115,7 +77,7 @@ def test_the_location_limit_declines_and_nothing_changes(po_shop: Shop) -> None:
 
 def test_rejected_lines_free_the_credit_and_approved_ones_are_invoiced(po_shop: Shop) -> None:
     shop = po_shop
-    r = _checkout(shop, [("BOOT-42", 2), ("CAP", 3)], "PO-777777", "k")  # 330: waits
+    r = po_checkout(shop, [("BOOT-42", 2), ("CAP", 3)], "PO-777777", "k")  # 330: waits
     order = r.json()
     assert order["status"] == "pending_approval"
     assert _used(shop) == ["23.0000", "23.0000"]
@@ -138,7 +100,7 @@ def test_rejected_lines_free_the_credit_and_approved_ones_are_invoiced(po_shop: 
 
 
 def test_another_tenants_invoices_and_locations_are_404(po_shop: Shop) -> None:
-    r = _checkout(po_shop, [("BOOT-42", 2)], "PO-123456", "k")
+    r = po_checkout(po_shop, [("BOOT-42", 2)], "PO-123456", "k")
     assert r.status_code == 201
     ship(po_shop, r.json(), {"BOOT-42": 2}, "ship-1")
     deliver_events(po_shop)
